@@ -1,0 +1,163 @@
+"""The ``swe-env`` command."""
+
+from __future__ import annotations
+
+import sys
+import time
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from swe_env.errors import SweEnvError
+
+app = typer.Typer(
+    help="swe-env: software-engineering tasks as reinforcement-learning environments.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+)
+images_app = typer.Typer(help="Base, env and instance images.", no_args_is_help=True)
+app.add_typer(images_app, name="images")
+
+console = Console(stderr=True)
+out = Console()
+
+PythonOpt = Annotated[str, typer.Option("--python", help="Python version: 3.9, 3.11 or 3.13.")]
+
+
+def _client():
+    from swe_env.sandbox.docker import docker_client
+
+    try:
+        return docker_client()
+    except SweEnvError as exc:
+        console.print(f"[bold red]error:[/] {exc}")
+        raise typer.Exit(2) from None
+
+
+def _fail(exc: Exception) -> None:
+    console.print(f"[bold red]error:[/] {exc}")
+    log = getattr(exc, "log", "")
+    if log:
+        console.print(log[-4000:], markup=False, highlight=False)
+    raise typer.Exit(1)
+
+
+@images_app.command("bootstrap")
+def images_bootstrap(
+    python: PythonOpt = "3.11",
+    force: Annotated[bool, typer.Option(help="Rebuild even if the image exists.")] = False,
+    from_image: Annotated[
+        str | None,
+        typer.Option(
+            "--from",
+            help="Build from a registry image (e.g. python:3.11-slim) instead of the "
+            "host's Debian mirror. Needs a reachable registry.",
+        ),
+    ] = None,
+) -> None:
+    """Build swe-env/base:py3.X without a registry (host's Debian mirror + docker import).
+
+    Does nothing if the image exists (use --force to rebuild). Takes about a minute.
+    """
+    from swe_env.images.bootstrap import base_tag, ensure_base
+
+    client = _client()
+    started = time.monotonic()
+    try:
+        with console.status(f"building {base_tag(python)}") as status:
+            tag, built = ensure_base(
+                python,
+                client,
+                force=force,
+                source=from_image,
+                progress=lambda line: status.update(f"[bold]{base_tag(python)}[/] {line}"),
+            )
+    except (SweEnvError, ValueError, LookupError) as exc:
+        _fail(exc)
+    verb = f"built in {time.monotonic() - started:.0f}s" if built else "already present"
+    console.print(f"[green]✓[/] {tag} {verb}")
+
+
+@images_app.command("ls")
+def images_ls() -> None:
+    """List swe-env images (base, env, instance) with their sizes."""
+    client = _client()
+    table = Table("image", "kind", "size", "created")
+    for image in client.images.list(filters={"label": "swe-env.base=1"}) + client.images.list(
+        filters={"label": "swe-env.kind"}
+    ):
+        kind = image.labels.get("swe-env.kind", "base")
+        created = image.attrs.get("Created", "")[:19].replace("T", " ")
+        for tag in image.tags or [image.short_id]:
+            table.add_row(tag, kind, f"{image.attrs['Size'] / 1e6:.0f} MB", created)
+    out.print(table)
+
+
+@app.command()
+def gc(
+    ttl: Annotated[
+        float, typer.Option(help="Also remove containers older than this many hours.")
+    ] = 6.0,
+    dry_run: Annotated[bool, typer.Option(help="Only list what would be removed.")] = False,
+) -> None:
+    """Remove orphaned containers: owner process dead, or older than --ttl hours."""
+    from swe_env.sandbox.gc import find_orphans, remove_orphans
+
+    client = _client()
+    orphans = find_orphans(client, ttl=ttl * 3600)
+    table = Table("container", "task", "reason")
+    for o in orphans:
+        table.add_row(o.name, o.task, o.reason)
+    if orphans:
+        out.print(table)
+    if dry_run:
+        console.print(f"{len(orphans)} orphan(s) would be removed")
+        return
+    removed = remove_orphans(client, orphans)
+    console.print(f"[green]✓[/] removed {removed} orphan container(s)")
+
+
+@app.command()
+def smoke(
+    python: PythonOpt = "3.11",
+    image: Annotated[str | None, typer.Option(help="Image to use (default: the base).")] = None,
+) -> None:
+    """Run a short scripted episode in a fresh sandbox: bash, create, edit, submit."""
+    from swe_env.images.bootstrap import base_tag
+    from swe_env.sandbox.docker import DockerSandbox
+    from swe_env.tools import execute
+    from swe_env.tools.base import ToolContext
+
+    client = _client()
+    script = [
+        {"name": "bash", "arguments": {"command": "git init -q . && git commit -q --allow-empty -m base && git rev-parse HEAD"}},
+        {"name": "create", "arguments": {"path": "hello.py", "content": "print('hello')\n"}},
+        {"name": "edit", "arguments": {"path": "hello.py", "old_str": "hello", "new_str": "hello, swe-env"}},
+        {"name": "bash", "arguments": {"command": "python3 hello.py"}},
+        {"name": "submit", "arguments": {}},
+    ]  # fmt: skip
+    table = Table("step", "tool", "ms", "observation")
+    with DockerSandbox(image or base_tag(python), client=client, task="smoke") as sandbox:
+        base = sandbox.run(str(script[0]["arguments"]["command"])).output.strip().splitlines()[-1]
+        ctx = ToolContext(repo_root="/testbed", base_commit=base)
+        for i, action in enumerate(script[1:], 1):
+            started = time.perf_counter()
+            result = execute(sandbox, action, ctx)
+            ms = (time.perf_counter() - started) * 1000
+            shown = (result.patch if result.done else result.output) or ""
+            table.add_row(str(i), str(action["name"]), f"{ms:.1f}", shown.strip()[:300])
+    out.print(table)
+    if not (result.done and result.patch and "hello, swe-env" in result.patch):
+        console.print("[red]smoke episode did not produce the expected patch[/]")
+        raise typer.Exit(1)
+    console.print("[green]✓[/] smoke episode passed")
+
+
+def main() -> None:  # pragma: no cover - console entry point
+    try:
+        app()
+    except SweEnvError as exc:
+        console.print(f"[bold red]error:[/] {exc}")
+        sys.exit(1)

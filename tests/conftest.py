@@ -1,0 +1,44 @@
+"""Shared fixtures. Docker tests run against the real engine.
+
+Locally, a missing engine skips the ``docker`` tests with a loud reason. In CI
+(``CI=true``) it is a failure.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+
+
+@pytest.fixture(scope="session")
+def docker_client():
+    from swe_env.errors import DockerUnavailable
+    from swe_env.sandbox.docker import docker_client as connect
+
+    try:
+        return connect()
+    except DockerUnavailable as exc:
+        if IN_CI:
+            pytest.fail(f"CI=true but no Docker engine answers: {exc}")
+        pytest.skip(f"NO DOCKER ENGINE — docker tests skipped: {exc}")
+
+
+@pytest.fixture(scope="session")
+def base_image(docker_client) -> str:
+    from swe_env.images.bootstrap import ensure_base
+
+    tag, _ = ensure_base("3.11", docker_client)
+    return tag
+
+
+@pytest.fixture
+def sandbox(docker_client, base_image):
+    from swe_env.sandbox.config import DockerSandboxConfig
+    from swe_env.sandbox.docker import DockerSandbox
+
+    config = DockerSandboxConfig(memory="512m", pids_limit=256, command_timeout=30)
+    with DockerSandbox(base_image, config, client=docker_client, task="pytest") as sb:
+        yield sb
