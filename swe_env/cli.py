@@ -23,6 +23,7 @@ app.add_typer(images_app, name="images")
 console = Console(stderr=True)
 out = Console()
 
+INIT_REPO = "git init -q . && git commit -q --allow-empty -m base && git rev-parse HEAD"
 PythonOpt = Annotated[str, typer.Option("--python", help="Python version: 3.9, 3.11 or 3.13.")]
 
 
@@ -132,9 +133,10 @@ def smoke(
 
     client = _client()
     script = [
-        {"name": "bash", "arguments": {"command": "git init -q . && git commit -q --allow-empty -m base && git rev-parse HEAD"}},
+        {"name": "bash", "arguments": {"command": INIT_REPO}},
         {"name": "create", "arguments": {"path": "hello.py", "content": "print('hello')\n"}},
-        {"name": "edit", "arguments": {"path": "hello.py", "old_str": "hello", "new_str": "hello, swe-env"}},
+        {"name": "edit", "arguments": {"path": "hello.py", "old_str": "hello",
+                                       "new_str": "hello, swe-env"}},
         {"name": "bash", "arguments": {"command": "python3 hello.py"}},
         {"name": "submit", "arguments": {}},
     ]  # fmt: skip

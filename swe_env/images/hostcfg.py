@@ -41,7 +41,9 @@ def _parse_deb822(text: str) -> list[AptSource]:
         for uri in fields.get("uris", "").split():
             sources.append(
                 AptSource(
-                    uri, tuple(fields.get("suites", "").split()), tuple(fields.get("components", "").split())
+                    uri,
+                    tuple(fields.get("suites", "").split()),
+                    tuple(fields.get("components", "").split()),
                 )
             )
     return sources

@@ -7,8 +7,8 @@ Each command is sent as a single line:
 ``eval`` runs in the shell itself, so ``cd`` and ``export`` persist; ANSI-C quoting makes
 the command one line whatever it contains, and a syntax error in it is an ordinary
 non-zero exit rather than a shell waiting for more input. (No ``{ …; }`` around the
-``eval``: after a syntax error inside a group, bash misparses the next line it reads.) Nothing forks on the way,
-which keeps a round trip near the stream's own latency.
+``eval``: after a syntax error inside a group, bash misparses the next line it reads.)
+Nothing forks on the way, which keeps a round trip near the stream's own latency.
 
 The stream is Docker's multiplexed format (``tty=False``): 8-byte frame headers, then
 payload. Output is kept as head + tail with a count of what was cut, so endless output
@@ -154,10 +154,7 @@ class ShellSession:
     def execute(self, command: str, timeout: float) -> RawResult:
         """Run one command; stop reading at ``timeout`` (the caller handles recovery)."""
         sentinel = self._sentinel()
-        line = (
-            f"eval {ansi_c_quote(command)} </dev/null 2>&1; "
-            f"printf '{sentinel.decode()}%d:' $?\n"
-        )
+        line = f"eval {ansi_c_quote(command)} </dev/null 2>&1; printf '{sentinel.decode()}%d:' $?\n"
         self.send(line)
         return self.read_until(sentinel, time.monotonic() + timeout)
 

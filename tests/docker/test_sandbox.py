@@ -56,7 +56,8 @@ def test_container_is_locked_down(sandbox, docker_client):
     for key in ("episode", "task", "owner-pid", "created"):
         assert labels[f"{LABEL_PREFIX}.{key}"]
     assert labels[f"{LABEL_PREFIX}.owner-pid"] == str(os.getpid())
-    no_net = sandbox.run("python3 -c 'import socket; socket.create_connection((\"1.1.1.1\", 80), 2)'")
+    probe = "import socket; socket.create_connection(('1.1.1.1', 80), 2)"
+    no_net = sandbox.run(f'python3 -c "{probe}"')
     assert no_net.exit_code != 0
 
 
