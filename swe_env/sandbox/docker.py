@@ -133,10 +133,10 @@ class DockerSandbox:
     def _start_container(self) -> None:
         cfg = self.config
         try:
-            self._container = self._client.containers.run(
+            # create + start, never run: run() would try to pull a missing image.
+            self._container = self._client.containers.create(
                 self.image,
                 command=["sleep", "infinity"],
-                detach=True,
                 init=True,
                 labels=self.labels,
                 network_mode=None if cfg.network else "none",
@@ -151,12 +151,16 @@ class DockerSandbox:
                 stdin_open=False,
                 tty=False,
             )
+            self._container.start()
         except docker.errors.ImageNotFound as exc:
             raise ImageMissing(
                 f"image {self.image!r} is not present; build it first "
                 "(`swe-env images bootstrap` for base images, `swe-env images build` for tasks)"
             ) from exc
         except (docker.errors.APIError, requests.exceptions.RequestException) as exc:
+            if self._container is not None:
+                with contextlib.suppress(docker.errors.APIError):
+                    self._container.remove(force=True)
             raise SandboxError(f"could not start a container from {self.image!r}: {exc}") from exc
 
     def _start_session(self) -> None:

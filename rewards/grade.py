@@ -1,0 +1,250 @@
+"""Grade a patch against a task's hidden tests in a fresh container.
+
+Only the diff comes from the agent. Grading starts a new container from the instance
+image (network off), applies the diff through a fallback chain, restores every test
+file and test-harness hook the diff touched to its canonical content, adds the hidden
+tests and runs the test command under a timeout. Pytest runs write JUnit XML to a path
+chosen at random at grading time, and that report — not the printed log — decides.
+
+Of swe_env this uses only the lower floors: tasks, images and the sandbox.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import shlex
+import time
+from pathlib import PurePosixPath
+from typing import Any, Literal
+
+from pydantic import BaseModel, Field
+from unidiff import PatchSet
+
+from rewards.parsers import PARSERS, TestStatus, parse_junit_xml
+from rewards.verdict import decide
+from swe_env.errors import SweEnvError
+from swe_env.images.build import instance_tag
+from swe_env.sandbox.config import DockerSandboxConfig
+from swe_env.tasks.spec import TaskSpec
+
+REPO = "/testbed"
+Status = Literal["resolved", "unresolved", "empty_patch", "patch_failed", "timeout", "error"]
+
+# Paths a patch may not change for grading: tests and the hooks that run before them.
+_PROTECTED_NAMES = {
+    "conftest.py", "sitecustomize.py", "usercustomize.py", "pytest.ini", "tox.ini",
+    ".pytest.ini", "setup.cfg", "noxfile.py",
+}  # fmt: skip
+_TEST_FILE = re.compile(r"(^|/)(tests?|testing)/|(^|/)test_[^/]*\.py$|_tests?\.py$")
+
+APPLY_CHAIN = (
+    ("git apply", "git apply --verbose {p}"),
+    ("git apply --3way", "git apply --verbose --3way {p}"),
+    ("git apply --reject", "git apply --verbose --reject {p}"),
+    ("patch --fuzz", "patch --batch --fuzz=5 -p1 -i {p}"),
+)
+
+
+class Breakdown(BaseModel):
+    passed: list[str] = Field(default_factory=list)
+    failed: list[str] = Field(default_factory=list)
+
+
+class Grade(BaseModel):
+    """The outcome of grading one patch. ``resolved`` is what binary rewards use."""
+
+    task_id: str
+    resolved: bool
+    status: Status
+    tests: dict[str, str] = Field(default_factory=dict)
+    """Every test id the report named, with its status."""
+    fail_to_pass: Breakdown = Field(default_factory=Breakdown)
+    pass_to_pass: Breakdown = Field(default_factory=Breakdown)
+    apply_method: str | None = None
+    apply_log: str = ""
+    restored: list[str] = Field(default_factory=list)
+    """Protected paths the patch touched, put back to their canonical content."""
+    exit_code: int | None = None
+    report: Literal["junit", "log", "none"] = "none"
+    log: str = ""
+    error: str | None = None
+    timings: dict[str, float] = Field(default_factory=dict)
+
+
+def is_protected(path: str) -> bool:
+    """Test files and pre-test hooks a submitted patch cannot change for grading."""
+    p = PurePosixPath(path)
+    return p.name in _PROTECTED_NAMES or p.suffix == ".pth" or bool(_TEST_FILE.search(path))
+
+
+def touched_paths(patch: str) -> list[str]:
+    """Every path a patch adds, modifies, deletes or renames (both sides of renames)."""
+    paths: set[str] = set()
+    try:
+        for f in PatchSet(patch):
+            for name in (f.source_file, f.target_file):
+                if name and name != "/dev/null":
+                    paths.add(name[2:] if name[:2] in {"a/", "b/"} else name)
+    except Exception:
+        pass
+    for match in re.finditer(r"^diff --git a/(\S+) b/(\S+)$", patch, re.MULTILINE):
+        paths.update(match.groups())
+    return sorted(paths)
+
+
+def _is_pytest(cmd: str) -> bool:
+    return bool(re.search(r"(^|[\s/])(py\.test|pytest)(\s|$)", cmd))
+
+
+def grade(
+    task: TaskSpec,
+    patch: str,
+    *,
+    image: str | None = None,
+    timeout: float = 600.0,
+    client: Any = None,
+    sandbox_config: DockerSandboxConfig | None = None,
+) -> Grade:
+    """Grade ``patch`` for ``task``. Agent-caused failures are a Grade, never an exception.
+
+    Raises:
+        SweEnvError: infrastructure faults (engine gone, image missing) — retry those.
+    """
+    from swe_env.sandbox.docker import DockerSandbox
+
+    started = time.monotonic()
+    timings: dict[str, float] = {}
+    grade_ = Grade(task_id=task.full_id, resolved=False, status="error")
+    if not patch.strip():
+        grade_.status = "empty_patch"
+    config = sandbox_config or DockerSandboxConfig(command_timeout=timeout)
+    with DockerSandbox(image or instance_tag(task), config, task=task.full_id, client=client) as sb:
+        timings["start"] = time.monotonic() - started
+        work = f"/tmp/.grade-{secrets.token_hex(8)}"
+        sb.run(f"mkdir -p {work}")
+        if patch.strip() and not _apply(sb, work, patch, grade_):
+            grade_.status = "patch_failed"
+            grade_.timings = {**timings, "total": time.monotonic() - started}
+            return grade_
+        timings["apply"] = time.monotonic() - started - timings["start"]
+        grade_.restored = _restore_protected(sb, task, patch)
+        if not _add_hidden_tests(sb, work, task, grade_):
+            grade_.timings = {**timings, "total": time.monotonic() - started}
+            return grade_
+        t0 = time.monotonic()
+        _run_tests(sb, work, task, timeout, grade_)
+        timings["tests"] = time.monotonic() - t0
+    if grade_.status not in {"timeout", "error"}:
+        verdict = decide(
+            {k: TestStatus(v) for k, v in grade_.tests.items()},
+            list(task.fail_to_pass),
+            list(task.pass_to_pass),
+            semantics=task.grading,
+        )
+        grade_.resolved = verdict.resolved
+        grade_.fail_to_pass = Breakdown(
+            passed=list(verdict.fail_to_pass.passed),
+            failed=[t for t in task.fail_to_pass if t not in verdict.fail_to_pass.passed],
+        )
+        grade_.pass_to_pass = Breakdown(
+            passed=list(verdict.pass_to_pass.passed),
+            failed=[t for t in task.pass_to_pass if t not in verdict.pass_to_pass.passed],
+        )
+        if grade_.status != "empty_patch":
+            grade_.status = "resolved" if verdict.resolved else "unresolved"
+    else:
+        grade_.fail_to_pass = Breakdown(failed=list(task.fail_to_pass))
+        grade_.pass_to_pass = Breakdown(failed=list(task.pass_to_pass))
+    timings["total"] = time.monotonic() - started
+    grade_.timings = timings
+    return grade_
+
+
+def _apply(sb, work: str, patch: str, grade_: Grade) -> bool:
+    path = f"{work}/submitted.patch"
+    data = patch if patch.endswith("\n") else patch + "\n"
+    sb.write_file(path, data.encode("utf-8", errors="surrogateescape"))
+    logs = []
+    for name, template in APPLY_CHAIN:
+        res = sb.run(f"cd {REPO} && {template.format(p=path)}", timeout=120)
+        logs.append(f"$ {name}\n{res.output}")
+        if res.exit_code == 0:
+            grade_.apply_method = name
+            grade_.apply_log = "\n".join(logs)[-20000:]
+            return True
+        sb.run(f"cd {REPO} && git checkout -q -- . && git clean -fdq", timeout=120)
+    grade_.apply_log = "\n".join(logs)[-20000:]
+    grade_.error = "the patch does not apply"
+    return False
+
+
+def _restore_protected(sb, task: TaskSpec, patch: str) -> list[str]:
+    """Reset test files and hooks the patch touched: tracked ones to HEAD, new ones removed."""
+    owned = set(task.test_paths())
+    restored = [p for p in touched_paths(patch) if is_protected(p) or p in owned]
+    # Files the patch deleted or emptied among the hidden tests' paths are also restored
+    # below when the hidden tests are written.
+    for path in restored:
+        q = shlex.quote(path)
+        sb.run(
+            f"cd {REPO} && (git cat-file -e HEAD:{q} 2>/dev/null "
+            f"&& git checkout -q HEAD -- {q} || rm -rf -- {q})",
+            timeout=60,
+        )
+    return restored
+
+
+def _add_hidden_tests(sb, work: str, task: TaskSpec, grade_: Grade) -> bool:
+    for rel, content in task.hidden_tests.items():
+        sb.write_file(f"{REPO}/{rel}", content.encode())
+    if task.test_patch:
+        path = f"{work}/tests.patch"
+        sb.write_file(path, task.test_patch.encode())
+        for path_ in task.test_paths():
+            q = shlex.quote(path_)
+            sb.run(f"cd {REPO} && (git checkout -q HEAD -- {q} 2>/dev/null || rm -rf -- {q})")
+        res = sb.run(f"cd {REPO} && git apply --verbose {path}", timeout=120)
+        if res.exit_code != 0:
+            grade_.status = "error"
+            grade_.error = f"the task's test patch does not apply: {res.output[-2000:]}"
+            return False
+    return True
+
+
+def _run_tests(sb, work: str, task: TaskSpec, timeout: float, grade_: Grade) -> None:
+    cmd = task.environment.test_cmd
+    junit = f"{work}/report-{secrets.token_hex(8)}.xml"
+    use_junit = _is_pytest(cmd) and task.grading == "strict"
+    if use_junit:
+        cmd = f"{cmd} --junitxml={junit} -o junit_family=xunit1"
+    log_path = f"{work}/test.log"
+    res = sb.run(f"cd {REPO} && ( {cmd} ) > {log_path} 2>&1", timeout=timeout)
+    try:
+        log = sb.read_file(log_path, max_bytes=64 * 1024 * 1024).decode("utf-8", "replace")
+    except (FileNotFoundError, ValueError, SweEnvError):
+        log = res.output
+    grade_.log = log[-200_000:]
+    grade_.exit_code = res.exit_code
+    if res.timed_out:
+        grade_.status = "timeout"
+        grade_.error = f"the tests did not finish within {timeout:g}s"
+        return
+    statuses: dict[str, TestStatus] = {}
+    if use_junit:
+        try:
+            statuses = parse_junit_xml(sb.read_file(junit))
+            grade_.report = "junit"
+        except FileNotFoundError:
+            statuses = {}  # exited before pytest wrote its report: nothing counts
+    else:
+        parser = PARSERS.get(task.log_parser)
+        if parser is None:
+            grade_.status = "error"
+            grade_.error = f"unknown log parser {task.log_parser!r}"
+            return
+        statuses = parser(log)
+        grade_.report = "log"
+    grade_.tests = {k: str(v) for k, v in statuses.items()}
+    if grade_.status == "error":
+        grade_.status = "unresolved"
