@@ -1,0 +1,291 @@
+"""SWEEnv: one software-engineering task per episode, as a ``gymnasium.Env``.
+
+Importing this module registers ``swe_env/SWE-v0``::
+
+    import gymnasium, swe_env.env
+    env = gymnasium.make("swe_env/SWE-v0", suite="demo")
+
+(``gymnasium.make("swe_env.env:swe_env/SWE-v0")`` imports it for you.) The environment
+knows no runner and no transport.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any, Literal
+
+import gymnasium
+from gymnasium import spaces
+from pydantic import BaseModel, ConfigDict, Field
+
+from swe_env.sandbox.config import DockerSandboxConfig
+from swe_env.tasks.native import load_suite
+from swe_env.tasks.spec import TaskSpec
+from swe_env.tools import execute, openai_schemas, tool_instructions
+from swe_env.tools.base import ToolContext
+
+ENV_ID = "swe_env/SWE-v0"
+REPO = "/testbed"
+RewardName = Literal["binary", "binary_pm1", "f2p_fraction", "similarity"]
+
+
+class UnicodeText(spaces.Text):
+    """A text space for any Unicode string up to ``max_length`` characters.
+
+    ``spaces.Text``'s default charset is alphanumeric: it rejects spaces and newlines,
+    which every observation has. Sampling still draws from the default charset.
+    """
+
+    def contains(self, x: Any) -> bool:
+        return isinstance(x, str) and self.min_length <= len(x) <= self.max_length
+
+
+class SWEEnvConfig(BaseModel):
+    """Episode settings. The CLI, YAML, HTTP and Python all build this model."""
+
+    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
+
+    suite: str = "demo"
+    """A suite name under the tasks root, or a suite directory."""
+    task_ids: list[str] | None = None
+    """Restrict the episodes to these task ids (default: the whole suite)."""
+    tool_format: Literal["openai", "text"] = "openai"
+    """How tools are described in the first observation: JSON function calls or CWM tags."""
+    max_turns: int = Field(50, ge=1)
+    """Steps before the episode is truncated."""
+    max_seconds: float = Field(1800.0, gt=0)
+    """Wall-clock budget of one episode, in seconds."""
+    max_tokens: int | None = Field(None, ge=1)
+    """Token budget over actions and observations (approximated as characters / 4)."""
+    budget_note: bool = False
+    """Append CWM's ``<budget>`` note (remaining turns and tokens) to each observation."""
+    reward: RewardName = "binary"
+    """binary (1/0), binary_pm1 (+1/-1), f2p_fraction, or similarity (gold-patch
+    similarity when the tests fail)."""
+    grade_on_truncation: bool = False
+    """Grade the working tree when the episode is truncated (otherwise reward 0)."""
+    grade_timeout: float = 600.0
+    """Timeout of the hidden test run, in seconds."""
+    build_images: bool = True
+    """Build a missing instance image on reset."""
+    sandbox: DockerSandboxConfig = Field(default_factory=DockerSandboxConfig)
+
+
+def compute_reward(name: RewardName, grade: Any, patch: str, task: TaskSpec) -> float:
+    """Turn a Grade into the configured scalar reward."""
+    from rewards.functions import patch_similarity
+
+    if name == "binary":
+        return 1.0 if grade.resolved else 0.0
+    if name == "binary_pm1":
+        return 1.0 if grade.resolved else -1.0
+    if name == "f2p_fraction":
+        total = len(task.fail_to_pass)
+        return len(grade.fail_to_pass.passed) / total if total else 0.0
+    if grade.resolved:
+        return 1.0
+    return patch_similarity(patch, task.gold_patch) if task.gold_patch else 0.0
+
+
+class SWEEnv(gymnasium.Env[str, Any]):
+    """Gymnasium environment over a task suite.
+
+    Actions are tool calls: a dict (``{"name": "bash", "arguments": {...}}`` or an
+    OpenAI ``tool_calls`` entry) or a string in CWM's text format. Observations are
+    strings. ``terminated`` is set on submit; ``truncated`` on the turn, time or token
+    budget. The reward is 0 until the end, then the graded reward.
+
+    Raises:
+        SweEnvError: from reset/step on infrastructure faults (retry the episode).
+    """
+
+    metadata = {"render_modes": ["ansi"]}
+
+    def __init__(
+        self, config: SWEEnvConfig | None = None, render_mode: str | None = None, **kwargs: Any
+    ) -> None:
+        if render_mode not in (None, "ansi"):
+            raise ValueError(f"render_mode must be None or 'ansi', not {render_mode!r}")
+        self.render_mode = render_mode
+        self.config = config or SWEEnvConfig(**kwargs)
+        tasks = load_suite(self.config.suite)
+        if self.config.task_ids:
+            wanted = set(self.config.task_ids)
+            tasks = [t for t in tasks if t.id in wanted or t.full_id in wanted]
+            missing = wanted - {t.id for t in tasks} - {t.full_id for t in tasks}
+            if missing:
+                raise ValueError(f"unknown task ids in {self.config.suite}: {sorted(missing)}")
+        self.tasks: list[TaskSpec] = tasks
+        self.observation_space = UnicodeText(max_length=10_000_000)
+        self.action_space = UnicodeText(max_length=10_000_000)
+        self.task: TaskSpec | None = None
+        self.sandbox: Any = None
+        self._client: Any = None
+        self._ctx: ToolContext | None = None
+        self._turn = 0
+        self._tokens = 0
+        self._started = 0.0
+        self._done = False
+
+    # -- helpers ------------------------------------------------------------------------
+    def _docker(self) -> Any:
+        if self._client is None:
+            from swe_env.sandbox.docker import docker_client
+
+            self._client = docker_client(self.config.sandbox.docker_host)
+        return self._client
+
+    def _image_for(self, task: TaskSpec) -> str:
+        from swe_env.images.build import ensure_images, image_exists, instance_tag
+
+        tag = instance_tag(task)
+        if self.config.build_images and not image_exists(self._docker(), tag):
+            ensure_images([task], self._docker())
+        return tag
+
+    def _budget(self) -> str:
+        parts = [f"remaining turns: {self.config.max_turns - self._turn}"]
+        if self.config.max_tokens:
+            parts.append(f"remaining tokens: {max(0, self.config.max_tokens - self._tokens)}")
+        return "\n<budget>" + "; ".join(parts) + "</budget>"
+
+    def _first_observation(self, task: TaskSpec) -> str:
+        return (
+            f"{task.problem_statement.strip()}\n\n"
+            f"The repository is checked out at {REPO} (your shell starts there). Fix the "
+            "issue above by editing the source files; the hidden tests will check your "
+            "change. When you are done, call submit.\n\n"
+            f"{tool_instructions(self.config.tool_format)}"
+        )
+
+    # -- gymnasium API --------------------------------------------------------------------
+    def reset(
+        self, *, seed: int | None = None, options: dict[str, Any] | None = None
+    ) -> tuple[str, dict[str, Any]]:
+        super().reset(seed=seed)
+        options = options or {}
+        self._close_sandbox()
+        if options.get("task_id"):
+            wanted = options["task_id"]
+            matches = [t for t in self.tasks if wanted in (t.id, t.full_id)]
+            if not matches:
+                raise ValueError(f"unknown task_id {wanted!r}")
+            task = matches[0]
+        else:
+            task = self.tasks[int(self.np_random.integers(len(self.tasks)))]
+        from swe_env.sandbox.docker import DockerSandbox
+
+        started = time.monotonic()
+        image = self._image_for(task)
+        self.sandbox = DockerSandbox(
+            image, self.config.sandbox, task=task.full_id, client=self._docker()
+        )
+        head = self.sandbox.run(f"git -C {REPO} rev-parse HEAD", timeout=30)
+        base_commit = head.output.strip().splitlines()[-1] if head.exit_code == 0 else "HEAD"
+        self.task = task
+        timeout = self.config.sandbox.command_timeout
+        self._ctx = ToolContext(base_commit=base_commit, repo_root=REPO, command_timeout=timeout)
+        self._turn = 0
+        self._started = time.monotonic()
+        self._done = False
+        obs = self._first_observation(task)
+        self._tokens = len(obs) // 4
+        if self.config.budget_note:
+            obs += self._budget()
+        info = {
+            "task_id": task.full_id,
+            "base_commit": base_commit,
+            "image": image,
+            "tools": openai_schemas(),
+            "timings": {"reset": time.monotonic() - started},
+        }
+        return obs, info
+
+    def step(self, action: Any) -> tuple[str, float, bool, bool, dict[str, Any]]:
+        if self.sandbox is None or self.task is None or self._ctx is None:
+            raise RuntimeError("call reset() before step()")
+        if self._done:
+            raise RuntimeError("the episode is over; call reset()")
+        self._turn += 1
+        t0 = time.monotonic()
+        result = execute(self.sandbox, action, self._ctx)
+        timings = {"tool": time.monotonic() - t0}
+        # Timings go into info only at the end of the episode: per-step info must be
+        # deterministic for a given seed and action (gymnasium's env checker compares it).
+        self._tokens += (len(action) if isinstance(action, str) else len(str(action))) // 4
+        self._tokens += len(result.output) // 4
+        info: dict[str, Any] = {
+            "task_id": self.task.full_id,
+            "turn": self._turn,
+            "ok": result.ok,
+            "error_kind": result.error_kind,
+        }
+        terminated = result.done
+        truncated = False
+        if not terminated:
+            if self._turn >= self.config.max_turns:
+                truncated, info["truncation"] = True, "max_turns"
+            elif time.monotonic() - self._started > self.config.max_seconds:
+                truncated, info["truncation"] = True, "max_seconds"
+            elif self.config.max_tokens and self._tokens >= self.config.max_tokens:
+                truncated, info["truncation"] = True, "max_tokens"
+        reward = 0.0
+        obs = result.output
+        if terminated or truncated:
+            info["timings"] = timings
+        if terminated or (truncated and self.config.grade_on_truncation):
+            patch = result.patch if terminated else self._current_patch()
+            reward = self._grade(patch or "", info)
+        if terminated or truncated:
+            self._done = True
+            timings["episode"] = time.monotonic() - self._started
+        elif self.config.budget_note:
+            obs += self._budget()
+        return obs, reward, terminated, truncated, info
+
+    def _current_patch(self) -> str:
+        from swe_env.tools import TOOLS
+
+        assert self._ctx is not None
+        return TOOLS["submit"](self.sandbox, {}, self._ctx).patch or ""
+
+    def _grade(self, patch: str, info: dict[str, Any]) -> float:
+        from rewards.grade import grade
+
+        assert self.task is not None
+        t0 = time.monotonic()
+        result = grade(
+            self.task,
+            patch,
+            timeout=self.config.grade_timeout,
+            client=self._docker(),
+            sandbox_config=self.config.sandbox.model_copy(update={"network": False}),
+        )
+        info["timings"]["grade"] = time.monotonic() - t0
+        info["patch"] = patch
+        info["grade"] = result.model_dump()
+        return compute_reward(self.config.reward, result, patch, self.task)
+
+    def render(self) -> str | None:
+        if self.task is None:
+            return None
+        return f"[{self.task.full_id}] turn {self._turn}/{self.config.max_turns}"
+
+    def _close_sandbox(self) -> None:
+        if self.sandbox is not None:
+            sandbox, self.sandbox = self.sandbox, None
+            sandbox.close()
+
+    def close(self) -> None:
+        """Free the container. Safe to call more than once."""
+        self._close_sandbox()
+        super().close()
+
+
+def register() -> None:
+    """Register ``swe_env/SWE-v0`` with Gymnasium (idempotent)."""
+    if ENV_ID not in gymnasium.registry:
+        gymnasium.register(ENV_ID, entry_point="swe_env.env:SWEEnv", disable_env_checker=True)
+
+
+register()
