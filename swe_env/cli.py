@@ -163,3 +163,10 @@ def main() -> None:  # pragma: no cover - console entry point
     except SweEnvError as exc:
         console.print(f"[bold red]error:[/] {exc}")
         sys.exit(1)
+
+
+# Command modules register themselves on import; kept apart so each stays small.
+from swe_env import cli_run, cli_tasks  # noqa: E402
+
+app.add_typer(cli_tasks.tasks_app, name="tasks")
+__all__ = ["app", "cli_run", "main"]

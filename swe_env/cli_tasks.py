@@ -1,0 +1,225 @@
+"""``swe-env tasks …`` and ``swe-env images build|prune``."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from swe_env.cli import _client, _fail, console, images_app, out
+from swe_env.errors import SweEnvError
+
+tasks_app = typer.Typer(help="List, show, validate and import task suites.", no_args_is_help=True)
+
+
+def _progress() -> Progress:
+    return Progress(
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TextColumn("{task.fields[note]}"),
+        console=console,
+        transient=False,
+    )
+
+
+def load_or_exit(suite: str):
+    from swe_env.tasks import load_suite
+
+    try:
+        tasks = load_suite(suite)
+    except SweEnvError as exc:
+        _fail(exc)
+    if not tasks:
+        _fail(ValueError(f"suite {suite!r} has no tasks"))
+    return tasks
+
+
+def build_with_progress(tasks, client, workers: int) -> dict[str, str]:
+    """Build missing images for ``tasks`` with a live progress bar."""
+    from swe_env.images.build import ensure_images, env_tag, instance_tag
+
+    total = len({env_tag(t.environment) for t in tasks}) + len({instance_tag(t) for t in tasks})
+    with _progress() as progress:
+        bar = progress.add_task("images", total=total, note="")
+        built: list[str] = []
+
+        def done(tag: str, was_built: bool) -> None:
+            if was_built:
+                built.append(tag)
+            progress.advance(bar)
+
+        started = time.monotonic()
+        try:
+            result = ensure_images(
+                tasks,
+                client,
+                workers=workers,
+                progress=lambda tag, msg: progress.update(bar, note=f"{tag.split(':')[-1][:40]}"),
+                on_done=done,
+            )
+        except SweEnvError as exc:
+            progress.stop()
+            _fail(exc)
+        progress.update(bar, note=f"{len(built)} built, {total - len(built)} cached")
+    console.print(
+        f"[green]✓[/] {total} images ready ({len(built)} built) "
+        f"in {time.monotonic() - started:.1f}s"
+    )
+    return result
+
+
+@images_app.command("build")
+def images_build(
+    suite: Annotated[str, typer.Argument(help="Suite name (under tasks/) or directory.")],
+    workers: Annotated[int, typer.Option(help="Parallel builds.")] = 2,
+) -> None:
+    """Build the env and instance images of a suite (cached by content hash)."""
+    build_with_progress(load_or_exit(suite), _client(), workers)
+
+
+@images_app.command("prune")
+def images_prune(
+    all_: Annotated[
+        bool, typer.Option("--all", help="Also remove base images (rebuilt by bootstrap).")
+    ] = False,
+) -> None:
+    """Remove swe-env env and instance images (and dangling build layers)."""
+    client = _client()
+    kinds = ["instance", "env"] + (["base"] if all_ else [])
+    removed = 0
+    for kind in kinds:
+        label = "swe-env.base=1" if kind == "base" else f"swe-env.kind={kind}"
+        for image in client.images.list(filters={"label": label}):
+            for tag in image.tags or [image.id]:
+                try:
+                    client.images.remove(tag, force=True)
+                    removed += 1
+                except SweEnvError:
+                    pass
+                except Exception as exc:
+                    console.print(f"[yellow]could not remove {tag}: {exc}[/]")
+    client.images.prune(filters={"dangling": True})
+    console.print(f"[green]✓[/] removed {removed} image tag(s)")
+
+
+@tasks_app.command("list")
+def tasks_list(suite: Annotated[str | None, typer.Argument(help="Suite to list.")] = None) -> None:
+    """List suites, or the tasks of one suite."""
+    from swe_env.tasks import list_suites
+
+    suites = [suite] if suite else list_suites()
+    table = Table("task", "difficulty", "F2P", "P2P", "python")
+    for name in suites:
+        for t in load_or_exit(name):
+            table.add_row(
+                t.full_id,
+                str(t.metadata.get("difficulty", "")),
+                str(len(t.fail_to_pass)),
+                str(len(t.pass_to_pass)),
+                t.environment.python,
+            )
+    out.print(table)
+
+
+@tasks_app.command("show")
+def tasks_show(
+    task_id: Annotated[str, typer.Argument(help="suite/id, or an id unique across suites.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the TaskSpec as JSON.")] = False,
+) -> None:
+    """Show one task (the problem statement, or the whole TaskSpec with --json)."""
+    from swe_env.tasks import find_task
+
+    try:
+        task = find_task(task_id)
+    except SweEnvError as exc:
+        _fail(exc)
+    if as_json:
+        sys.stdout.write(task.model_dump_json(indent=2, by_alias=True) + "\n")
+        return
+    out.print(f"[bold]{task.full_id}[/]  ({task.environment.python}, {task.source.type})")
+    out.print(task.problem_statement)
+
+
+@tasks_app.command("validate")
+def tasks_validate(
+    suite: Annotated[str, typer.Argument(help="Suite name or directory.")],
+    workers: Annotated[int, typer.Option(help="Parallel gradings.")] = 2,
+) -> None:
+    """Prove every task is sound: hidden tests fail on the base (empty patch does not
+    resolve) and the gold patch resolves. Exits non-zero otherwise."""
+    from rewards.grade import grade
+
+    tasks = load_or_exit(suite)
+    client = _client()
+    build_with_progress(tasks, client, workers)
+    rows: dict[str, list[str]] = {}
+    failures = 0
+
+    def check(task) -> tuple[str, list[str], bool]:
+        empty = grade(task, "", client=client)
+        f2p_fail_on_base = not empty.fail_to_pass.passed
+        gold = grade(task, task.gold_patch or "", client=client) if task.gold_patch else None
+        ok = (not empty.resolved) and f2p_fail_on_base and gold is not None and gold.resolved
+        row = [
+            "✗ resolves" if empty.resolved else "✓",
+            "✓" if f2p_fail_on_base else f"✗ {len(empty.fail_to_pass.passed)} pass",
+            "missing" if gold is None else ("✓" if gold.resolved else f"✗ {gold.status}"),
+        ]
+        return task.full_id, row, ok
+
+    with _progress() as progress, ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        bar = progress.add_task("validating", total=len(tasks), note="")
+        for future in as_completed([pool.submit(check, t) for t in tasks]):
+            try:
+                tid, row, ok = future.result()
+            except SweEnvError as exc:
+                progress.stop()
+                _fail(exc)
+            rows[tid] = [*row, "[green]ok[/]" if ok else "[red]FAIL[/]"]
+            failures += not ok
+            progress.advance(bar)
+    table = Table("task", "empty patch unresolved", "F2P fail on base", "gold resolves", "")
+    for tid in sorted(rows):
+        table.add_row(tid, *rows[tid])
+    out.print(table)
+    if failures:
+        console.print(f"[red]{failures} of {len(tasks)} task(s) failed validation[/]")
+        raise typer.Exit(1)
+    console.print(f"[green]✓[/] all {len(tasks)} tasks valid")
+
+
+@tasks_app.command("import-swebench")
+def tasks_import_swebench(
+    file: Annotated[Path, typer.Argument(help="SWE-bench JSON or JSONL file.", exists=True)],
+    out_dir: Annotated[Path, typer.Option("--out", help="Suite directory to write.")],
+    repo_mirror: Annotated[
+        Path | None,
+        typer.Option(
+            help="Directory of git mirrors: owner__name.git, owner/name(.git) or name(.git)."
+        ),
+    ] = None,
+    git_url_template: Annotated[
+        str | None,
+        typer.Option(help="Clone URL template with {repo} (owner/name), where a network allows."),
+    ] = None,
+) -> None:
+    """Convert SWE-bench instances into a native suite (one task.yaml per instance)."""
+    from swe_env.tasks.swebench import import_swebench
+
+    try:
+        report = import_swebench(
+            file, out_dir, mirror=repo_mirror, git_url_template=git_url_template
+        )
+    except SweEnvError as exc:
+        _fail(exc)
+    data = report.model_dump() if hasattr(report, "model_dump") else vars(report)
+    out.print_json(json.dumps(data, default=str))

@@ -1,0 +1,165 @@
+"""Grade a file of predictions the way the SWE-bench harness does, resumably.
+
+Predictions use SWE-bench's format: one JSON object per line with ``instance_id``,
+``model_name_or_path`` and ``model_patch``. Each graded instance gets a directory in
+the run dir (``grade.json``, ``test.log``, ``patch.diff``); a rerun skips instances
+whose ``grade.json`` matches the same patch.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from swe_env.errors import SweEnvError
+from swe_env.tasks.spec import TaskSpec
+
+
+@dataclass
+class Prediction:
+    instance_id: str
+    model: str
+    patch: str
+    line: int
+
+
+@dataclass
+class PredictionFile:
+    predictions: list[Prediction] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    """One message per bad line: malformed JSON, missing fields, unknown or duplicate ids."""
+
+
+def read_predictions(path: Path, known_ids: set[str]) -> PredictionFile:
+    """Parse ``path`` line by line; bad lines are reported and the rest kept."""
+    result = PredictionFile()
+    seen: dict[str, int] = {}
+    text = path.read_text(errors="replace")
+    if path.suffix == ".json" and text.lstrip().startswith("["):
+        try:
+            records = [(i + 1, json.dumps(r)) for i, r in enumerate(json.loads(text))]
+        except json.JSONDecodeError as exc:
+            result.problems.append(f"{path}: not valid JSON: {exc}")
+            return result
+    else:
+        records = [(i + 1, line) for i, line in enumerate(text.splitlines())]
+    for lineno, line in records:
+        if not line.strip():
+            continue
+        where = f"{path.name}:{lineno}"
+        try:
+            rec = json.loads(line)
+        except json.JSONDecodeError as exc:
+            result.problems.append(f"{where}: malformed JSON ({exc.msg})")
+            continue
+        if not isinstance(rec, dict):
+            result.problems.append(f"{where}: expected a JSON object")
+            continue
+        iid, patch = rec.get("instance_id"), rec.get("model_patch")
+        if not isinstance(iid, str) or not iid:
+            result.problems.append(f"{where}: missing or non-string instance_id")
+            continue
+        if patch is not None and not isinstance(patch, str):
+            result.problems.append(f"{where}: model_patch must be a string or null")
+            continue
+        if iid not in known_ids:
+            result.problems.append(f"{where}: unknown instance_id {iid!r}")
+            continue
+        if iid in seen:
+            result.problems.append(f"{where}: duplicate of line {seen[iid]} for {iid!r}; ignored")
+            continue
+        seen[iid] = lineno
+        model = str(rec.get("model_name_or_path") or "")
+        result.predictions.append(Prediction(iid, model, patch or "", lineno))
+    return result
+
+
+def _key(patch: str) -> str:
+    return hashlib.sha256(patch.encode("utf-8", "surrogateescape")).hexdigest()
+
+
+def evaluate(
+    tasks: dict[str, TaskSpec],
+    predictions: list[Prediction],
+    run_dir: Path,
+    *,
+    workers: int = 2,
+    timeout: float = 600.0,
+    on_done: Callable[[str, str], None] = lambda iid, status: None,
+) -> dict[str, Any]:
+    """Grade every prediction (resuming from ``run_dir``) and return the summary report."""
+    from rewards.grade import grade
+
+    run_dir.mkdir(parents=True, exist_ok=True)
+    outcome: dict[str, str] = {}
+
+    def one(pred: Prediction) -> tuple[str, str]:
+        inst = run_dir / pred.instance_id
+        record = inst / "grade.json"
+        if record.exists():
+            try:
+                old = json.loads(record.read_text())
+                if old.get("patch_sha256") == _key(pred.patch):
+                    return pred.instance_id, old["status"]
+            except (json.JSONDecodeError, KeyError):
+                pass
+        inst.mkdir(parents=True, exist_ok=True)
+        (inst / "patch.diff").write_text(pred.patch, errors="surrogateescape")
+        if not pred.patch.strip():
+            status = "empty_patch"
+            data: dict[str, Any] = {"status": status, "resolved": False}
+        else:
+            try:
+                g = grade(tasks[pred.instance_id], pred.patch, timeout=timeout)
+                status = {"resolved": "resolved", "unresolved": "unresolved"}.get(
+                    g.status, "unresolved" if g.status in {"patch_failed", "timeout"} else "error"
+                )
+                data = g.model_dump()
+                (inst / "test.log").write_text(g.log)
+                (inst / "apply.log").write_text(g.apply_log)
+            except SweEnvError as exc:
+                status, data = "error", {"status": "error", "error": str(exc)}
+        data.update(patch_sha256=_key(pred.patch), model=pred.model, status=status)
+        tmp = record.with_suffix(".tmp")
+        tmp.write_text(json.dumps(data, indent=2, default=str))
+        tmp.replace(record)  # atomic: a crash never leaves half a record
+        return pred.instance_id, status
+
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        for future in as_completed([pool.submit(one, p) for p in predictions]):
+            iid, status = future.result()
+            outcome[iid] = status
+            on_done(iid, status)
+    return summary(list(tasks), predictions, outcome)
+
+
+def summary(all_ids: list[str], preds: list[Prediction], outcome: dict[str, str]) -> dict:
+    """A report with the fields of SWE-bench's summary report."""
+
+    def ids(status: str) -> list[str]:
+        return sorted(i for i, s in outcome.items() if s == status)
+
+    submitted = sorted(p.instance_id for p in preds)
+    completed = sorted(i for i, s in outcome.items() if s in {"resolved", "unresolved"})
+    return {
+        "total_instances": len(all_ids),
+        "submitted_instances": len(submitted),
+        "completed_instances": len(completed),
+        "resolved_instances": len(ids("resolved")),
+        "unresolved_instances": len(ids("unresolved")),
+        "empty_patch_instances": len(ids("empty_patch")),
+        "error_instances": len(ids("error")),
+        "completed_ids": completed,
+        "incomplete_ids": sorted(set(all_ids) - set(submitted)),
+        "empty_patch_ids": ids("empty_patch"),
+        "submitted_ids": submitted,
+        "resolved_ids": ids("resolved"),
+        "unresolved_ids": ids("unresolved"),
+        "error_ids": ids("error"),
+        "schema_version": 2,
+    }

@@ -1,0 +1,112 @@
+"""The replay policy: replays a task's gold patch through tool calls, with no model.
+
+It explores (``git status``), applies each hunk with ``edit`` (new files with
+``create``, deletions with ``bash rm``), runs the visible tests and submits. When an
+edit does not land (its text is not unique, say), it falls back to ``git apply`` of that
+file's diff through ``bash``, as an agent would. The whole path runs end to end, so a
+replay run checks images, tools, grading and trajectory writing at once.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections import deque
+from typing import Any
+
+from unidiff import PatchSet
+
+from swe_env.tasks.spec import TaskSpec
+
+Action = dict[str, Any]
+
+
+def _bash(command: str) -> Action:
+    return {"name": "bash", "arguments": {"command": command}}
+
+
+def _apply_via_bash(diff: str) -> Action:
+    tag = f"SWE_ENV_PATCH_{secrets.token_hex(4)}"
+    body = diff if diff.endswith("\n") else diff + "\n"
+    return _bash(f"git apply --whitespace=nowarn - <<'{tag}'\n{body}{tag}")
+
+
+def _hunk_text(hunk: Any, side: str) -> str:
+    keep = " -" if side == "source" else " +"
+    lines = [line for line in hunk if line.line_type in keep]
+    text = "".join(line.value for line in lines)
+    return text
+
+
+def plan_actions(gold_patch: str) -> list[tuple[str, Action]]:
+    """The tool calls that rebuild ``gold_patch``: (file, action) pairs in order."""
+    try:
+        patch = PatchSet(gold_patch)
+    except Exception:
+        return [("*", _apply_via_bash(gold_patch))]
+    plan: list[tuple[str, Action]] = []
+    for f in patch:
+        if f.is_binary_file or f.is_rename:
+            plan.append((f.path, _apply_via_bash(str(f))))
+        elif f.is_added_file:
+            content = "".join(line.value for hunk in f for line in hunk if line.is_added)
+            plan.append(
+                (f.path, {"name": "create", "arguments": {"path": f.path, "content": content}})
+            )
+        elif f.is_removed_file:
+            plan.append((f.path, _bash(f"rm -- '{f.path}'")))
+        else:
+            for hunk in f:
+                old, new = _hunk_text(hunk, "source"), _hunk_text(hunk, "target")
+                edit = {"path": f.path, "old_str": old, "new_str": new}
+                plan.append((f.path, {"name": "edit", "arguments": edit}))
+    return plan
+
+
+class ReplayPolicy:
+    """Replays the gold patch. ``act`` takes the last observation and step info."""
+
+    name = "replay"
+    model = "gold-patch"
+
+    def __init__(self, task: TaskSpec) -> None:
+        if not task.gold_patch:
+            raise ValueError(f"{task.full_id} has no gold patch to replay")
+        self.task = task
+        self._file_diffs = {f.path: str(f) for f in _safe_patchset(task.gold_patch)}
+        self._queue: deque[tuple[str, Action]] = deque(
+            [
+                ("", _bash("git status --short && ls")),
+                *plan_actions(task.gold_patch),
+                ("", _bash(f"{task.environment.test_cmd} 2>&1 | tail -n 5")),
+                ("", {"name": "submit", "arguments": {}}),
+            ]
+        )
+        self._last: tuple[str, Action] | None = None
+        self._fell_back: set[str] = set()
+
+    def act(self, observation: str, info: dict[str, Any]) -> Action:
+        last = self._last
+        if (
+            last is not None
+            and last[1]["name"] == "edit"
+            and info.get("ok") is False
+            and last[0] not in self._fell_back
+        ):
+            path = last[0]
+            self._fell_back.add(path)
+            while self._queue and self._queue[0][0] == path:
+                self._queue.popleft()
+            # Put the file back to its base state (partly applied hunks), then apply.
+            diff = self._file_diffs.get(path, "")
+            self._last = (path, _bash(f"git checkout -q -- '{path}'"))
+            self._queue.appendleft((path + "#apply", _apply_via_bash(diff)))
+            return self._last[1]
+        self._last = self._queue.popleft() if self._queue else ("", {"name": "submit"})
+        return self._last[1]
+
+
+def _safe_patchset(patch: str) -> list[Any]:
+    try:
+        return list(PatchSet(patch))
+    except Exception:
+        return []

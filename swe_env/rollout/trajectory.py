@@ -1,0 +1,88 @@
+"""Trajectory records (one JSON line per episode) and an append-only, resumable writer."""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+import uuid
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+
+class Step(BaseModel):
+    turn: int
+    action: Any
+    observation: str
+    ok: bool = True
+    error_kind: str | None = None
+    policy_seconds: float = 0.0
+    tool_seconds: float = 0.0
+
+
+class Trajectory(BaseModel):
+    """One episode: what the policy did, what it saw, and how it was graded."""
+
+    episode_id: str = Field(default_factory=lambda: uuid.uuid4().hex)
+    task_id: str
+    sample: int = 0
+    policy: str
+    model: str = ""
+    sampling: dict[str, Any] = Field(default_factory=dict)
+    messages: list[dict[str, Any]] = Field(default_factory=list)
+    """The episode in OpenAI chat format, tool calls included."""
+    steps: list[Step] = Field(default_factory=list)
+    reward: float = 0.0
+    resolved: bool = False
+    terminated: bool = False
+    truncated: bool = False
+    truncation: str | None = None
+    patch: str = ""
+    grade: dict[str, Any] | None = None
+    turns: int = 0
+    seconds: float = 0.0
+    started_at: float = Field(default_factory=time.time)
+    infra_errors: list[str] = Field(default_factory=list)
+    """Infrastructure faults met (and retried); a failed episode is never the agent's."""
+    status: str = "ok"
+    """ok, or infra_error when the episode could not be completed."""
+
+
+class TrajectoryWriter:
+    """Append trajectories to ``DIR/trajectories.jsonl`` as they finish (thread-safe).
+
+    A rerun reads the file first: :meth:`done` tells which (task, sample) pairs already
+    have a complete record, so an interrupted run resumes instead of duplicating.
+    """
+
+    def __init__(self, out_dir: Path) -> None:
+        self.out_dir = Path(out_dir)
+        self.out_dir.mkdir(parents=True, exist_ok=True)
+        self.path = self.out_dir / "trajectories.jsonl"
+        self._lock = threading.Lock()
+        self._done: set[tuple[str, int]] = set()
+        if self.path.exists():
+            for line in self.path.read_text().splitlines():
+                try:
+                    rec = json.loads(line)
+                except json.JSONDecodeError:
+                    continue  # a torn last line from a crash: ignored, rewritten on resume
+                if rec.get("status") == "ok":
+                    self._done.add((rec["task_id"], int(rec.get("sample", 0))))
+
+    def done(self, task_id: str, sample: int) -> bool:
+        return (task_id, sample) in self._done
+
+    def write(self, trajectory: Trajectory) -> None:
+        line = trajectory.model_dump_json() + "\n"
+        with self._lock:
+            if trajectory.status == "ok":
+                key = (trajectory.task_id, trajectory.sample)
+                if key in self._done:
+                    return
+                self._done.add(key)
+            with self.path.open("a") as fh:
+                fh.write(line)
+                fh.flush()
