@@ -182,7 +182,10 @@ def _apply(sb, work: str, patch: str, grade_: Grade) -> bool:
 def _restore_protected(sb, task: TaskSpec, patch: str) -> list[str]:
     """Reset test files and hooks the patch touched: tracked ones to HEAD, new ones removed."""
     owned = set(task.test_paths())
-    restored = [p for p in touched_paths(patch) if is_protected(p) or p in owned]
+    touched = touched_paths(patch)
+    restored = [p for p in touched if is_protected(p) or p in owned]
+    if "pyproject.toml" in touched and _pytest_config_changed(sb):
+        restored.append("pyproject.toml")
     # Files the patch deleted or emptied among the hidden tests' paths are also restored
     # below when the hidden tests are written.
     for path in restored:
@@ -193,6 +196,23 @@ def _restore_protected(sb, task: TaskSpec, patch: str) -> list[str]:
             timeout=60,
         )
     return restored
+
+
+def _pytest_config_changed(sb) -> bool:
+    """Whether the patch changed pyproject.toml's ``[tool.pytest…]`` (addopts could load a
+    plugin that forces passes). Unparseable counts as changed."""
+    import tomllib
+
+    def pytest_table(text: str) -> object:
+        return tomllib.loads(text).get("tool", {}).get("pytest")
+
+    before = sb.run(f"cd {REPO} && git show HEAD:pyproject.toml", timeout=60)
+    try:
+        now = sb.read_file(f"{REPO}/pyproject.toml").decode()
+        base = before.output if before.exit_code == 0 else ""
+        return pytest_table(now) != pytest_table(base)
+    except (FileNotFoundError, UnicodeDecodeError, tomllib.TOMLDecodeError, IsADirectoryError):
+        return True
 
 
 def _add_hidden_tests(sb, work: str, task: TaskSpec, grade_: Grade) -> bool:
