@@ -21,7 +21,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 from unidiff import PatchSet
 
-from rewards.parsers import PARSERS, TestStatus, parse_junit_xml
+from rewards.parsers import TestStatus, parse_junit_xml
+from rewards.swebench_parsers import resolve_parser
 from rewards.verdict import decide
 from swe_env.errors import SweEnvError
 from swe_env.images.build import instance_tag
@@ -105,8 +106,12 @@ def grade(
     timeout: float = 600.0,
     client: Any = None,
     sandbox_config: DockerSandboxConfig | None = None,
+    pool: Any = None,
 ) -> Grade:
     """Grade ``patch`` for ``task``. Agent-caused failures are a Grade, never an exception.
+
+    With a :class:`swe_env.sandbox.pool.SandboxPool`, the fresh container comes
+    pre-started from the pool and is removed in the background afterwards.
 
     Raises:
         SweEnvError: infrastructure faults (engine gone, image missing) — retry those.
@@ -119,7 +124,12 @@ def grade(
     if not patch.strip():
         grade_.status = "empty_patch"
     config = sandbox_config or DockerSandboxConfig(command_timeout=timeout)
-    with DockerSandbox(image or instance_tag(task), config, task=task.full_id, client=client) as sb:
+    image = image or instance_tag(task)
+    if pool is not None:
+        sb = pool.acquire(image, config, task=task.full_id)
+    else:
+        sb = DockerSandbox(image, config, task=task.full_id, client=client)
+    try:
         timings["start"] = time.monotonic() - started
         work = f"/tmp/.grade-{secrets.token_hex(8)}"
         sb.run(f"mkdir -p {work}")
@@ -135,6 +145,11 @@ def grade(
         t0 = time.monotonic()
         _run_tests(sb, work, task, timeout, grade_)
         timings["tests"] = time.monotonic() - t0
+    finally:
+        if pool is not None:
+            pool.release(sb)
+        else:
+            sb.close()
     if grade_.status not in {"timeout", "error"}:
         verdict = decide(
             {k: TestStatus(v) for k, v in grade_.tests.items()},
@@ -258,7 +273,7 @@ def _run_tests(sb, work: str, task: TaskSpec, timeout: float, grade_: Grade) -> 
         except FileNotFoundError:
             statuses = {}  # exited before pytest wrote its report: nothing counts
     else:
-        parser = PARSERS.get(task.log_parser)
+        parser = resolve_parser(task.log_parser)
         if parser is None:
             grade_.status = "error"
             grade_.error = f"unknown log parser {task.log_parser!r}"

@@ -211,13 +211,20 @@ def tasks_import_swebench(
         str | None,
         typer.Option(help="Clone URL template with {repo} (owner/name), where a network allows."),
     ] = None,
+    spec_file: Annotated[
+        Path | None,
+        typer.Option(
+            exists=True, help="YAML/JSON {repo: {version: spec}} overriding swebench's table."
+        ),
+    ] = None,
 ) -> None:
     """Convert SWE-bench instances into a native suite (one task.yaml per instance)."""
-    from swe_env.tasks.swebench import import_swebench
+    from swe_env.tasks.swebench import import_swebench, load_spec_file
 
     try:
+        specs = load_spec_file(spec_file) if spec_file else None
         report = import_swebench(
-            file, out_dir, mirror=repo_mirror, git_url_template=git_url_template
+            file, out_dir, mirror=repo_mirror, git_url_template=git_url_template, specs=specs
         )
     except SweEnvError as exc:
         _fail(exc)

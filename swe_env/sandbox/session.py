@@ -151,15 +151,17 @@ class ShellSession:
             raise OSError("the shell did not answer its first command")
         self.pid = int(result.output.text().strip())
 
-    def execute(self, command: str, timeout: float) -> RawResult:
+    def execute(self, command: str, timeout: float, max_output: int | None = None) -> RawResult:
         """Run one command; stop reading at ``timeout`` (the caller handles recovery)."""
         sentinel = self._sentinel()
         line = f"eval {ansi_c_quote(command)} </dev/null 2>&1; printf '{sentinel.decode()}%d:' $?\n"
         self.send(line)
-        return self.read_until(sentinel, time.monotonic() + timeout)
+        return self.read_until(sentinel, time.monotonic() + timeout, max_output)
 
-    def read_until(self, sentinel: bytes, deadline: float) -> RawResult:
-        out = OutputBuffer(self._max_output)
+    def read_until(
+        self, sentinel: bytes, deadline: float, max_output: int | None = None
+    ) -> RawResult:
+        out = OutputBuffer(max_output or self._max_output)
         buf = self._carry
         self._carry = b""
         keep = len(sentinel) + 12

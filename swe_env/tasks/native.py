@@ -91,12 +91,12 @@ def load_task(task_dir: Path, suite: str = "") -> TaskSpec:
                 continue
             hidden[file.relative_to(root).as_posix()] = file.read_text()
     test_patch = (
-        _read(task_dir, spec.test_patch, "test_patch", yaml_path).read_text()
+        _read(task_dir, spec.test_patch, "test_patch", yaml_path).read_bytes().decode()
         if spec.test_patch
         else None
     )
     gold = (
-        _read(task_dir, spec.gold_patch, "gold_patch", yaml_path).read_text()
+        _read(task_dir, spec.gold_patch, "gold_patch", yaml_path).read_bytes().decode()
         if spec.gold_patch
         else None
     )
