@@ -11,6 +11,7 @@ Of swe_env this uses only the lower floors: tasks, images and the sandbox.
 
 from __future__ import annotations
 
+import codecs
 import re
 import secrets
 import shlex
@@ -19,7 +20,6 @@ from pathlib import PurePosixPath
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
-from unidiff import PatchSet
 
 from rewards.parsers import TestStatus, parse_junit_xml
 from rewards.swebench_parsers import resolve_parser
@@ -79,18 +79,39 @@ def is_protected(path: str) -> bool:
     return p.name in _PROTECTED_NAMES or p.suffix == ".pth" or bool(_TEST_FILE.search(path))
 
 
+def _unquote(name: str) -> str:
+    """Undo git's C-style quoting of unusual paths (``"b/pkg/\\303\\251.py"``)."""
+    name = name.strip()
+    if len(name) >= 2 and name[0] == name[-1] == '"':
+        raw = codecs.escape_decode(name[1:-1].encode("utf-8", "surrogateescape"))[0]
+        name = raw.decode("utf-8", "surrogateescape")
+    return name
+
+
+def _strip_prefix(name: str) -> str | None:
+    name = _unquote(name.split("\t")[0])
+    if name == "/dev/null":
+        return None
+    return name[2:] if name[:2] in {"a/", "b/"} else name
+
+
+_PATH_LINE = re.compile(r"^(?:--- |\+\+\+ |rename from |rename to |copy from |copy to )(.+)$")
+_GIT_HEADER = re.compile(r'^diff --git ("(?:[^"\\]|\\.)*"|\S+) ("(?:[^"\\]|\\.)*"|\S+)$')
+
+
 def touched_paths(patch: str) -> list[str]:
     """Every path a patch adds, modifies, deletes or renames (both sides of renames)."""
     paths: set[str] = set()
-    try:
-        for f in PatchSet(patch):
-            for name in (f.source_file, f.target_file):
-                if name and name != "/dev/null":
-                    paths.add(name[2:] if name[:2] in {"a/", "b/"} else name)
-    except Exception:
-        pass
-    for match in re.finditer(r"^diff --git a/(\S+) b/(\S+)$", patch, re.MULTILINE):
-        paths.update(match.groups())
+    for line in patch.splitlines():
+        header = _GIT_HEADER.match(line)
+        names = header.groups() if header else ()
+        if not header and (m := _PATH_LINE.match(line)):
+            names = (m.group(1),)
+            if line.startswith(("rename", "copy")):
+                names = ("a/" + m.group(1) if not m.group(1).startswith('"') else m.group(1),)
+        for name in names:
+            if (clean := _strip_prefix(name)) is not None:
+                paths.add(clean)
     return sorted(paths)
 
 

@@ -6,3 +6,10 @@ Gymnasium id ``swe_env/SWE-v0``.
 """
 
 __version__ = "0.1.0"
+
+
+def register_envs() -> None:
+    """Register ``swe_env/SWE-v0`` with Gymnasium (idempotent; imports gymnasium)."""
+    from swe_env.env import register
+
+    register()

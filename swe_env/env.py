@@ -107,6 +107,8 @@ class SWEEnv(gymnasium.Env[str, Any]):
         if render_mode not in (None, "ansi"):
             raise ValueError(f"render_mode must be None or 'ansi', not {render_mode!r}")
         self.render_mode = render_mode
+        if config is not None and kwargs:
+            config = config.model_copy(update=SWEEnvConfig(**kwargs).model_dump(exclude_unset=True))
         self.config = config or SWEEnvConfig(**kwargs)
         tasks = load_suite(self.config.suite)
         if self.config.task_ids:

@@ -36,7 +36,8 @@ def _parse_deb822(text: str) -> list[AptSource]:
                 continue
             key, _, value = line.partition(":")
             fields[key.strip().lower()] = value.strip()
-        if "deb" not in fields.get("types", "").split() or fields.get("enabled") == "no":
+        disabled = fields.get("enabled", "").lower() in {"no", "false", "off", "without", "disable"}
+        if "deb" not in fields.get("types", "").split() or disabled:
             continue
         for uri in fields.get("uris", "").split():
             sources.append(
@@ -104,14 +105,20 @@ class PipSettings:
 
 
 def _pip_config_files() -> list[Path]:
+    """The files pip reads, in pip's order and by pip's rules: PIP_CONFIG_FILE=/dev/null
+    loads none; an existing PIP_CONFIG_FILE replaces the user's files."""
+    env_file = os.environ.get("PIP_CONFIG_FILE")
+    if env_file == os.devnull:
+        return []
     home = Path.home()
     xdg = Path(os.environ.get("XDG_CONFIG_HOME", home / ".config"))
-    files = [Path("/etc/pip.conf"), *(Path(d) / "pip/pip.conf" for d in ("/etc/xdg",))]
-    files += [home / ".pip/pip.conf", xdg / "pip/pip.conf"]
+    files = [Path("/etc/xdg/pip/pip.conf"), Path("/etc/pip.conf")]
+    if env_file:
+        files.append(Path(env_file))
+    if not (env_file and Path(env_file).exists()):
+        files += [home / ".pip/pip.conf", xdg / "pip/pip.conf"]
     if os.environ.get("VIRTUAL_ENV"):
         files.append(Path(os.environ["VIRTUAL_ENV"]) / "pip.conf")
-    if os.environ.get("PIP_CONFIG_FILE"):
-        files.append(Path(os.environ["PIP_CONFIG_FILE"]))
     return files
 
 
@@ -175,7 +182,10 @@ def write_image_overlay(dest: Path) -> None:
     """
     settings = pip_settings()
     (dest / "etc/swe-env").mkdir(parents=True, exist_ok=True)
-    lines = ["[global]"] + [f"{k} = {v}" for k, v in sorted(settings.options.items())]
+    # Multi-line values (several extra-index-urls) become one space-separated line.
+    lines = ["[global]"] + [
+        f"{k} = {' '.join(v.split())}" for k, v in sorted(settings.options.items())
+    ]
     if settings.ca_bundle is not None:
         (dest / IMAGE_CA_BUNDLE.lstrip("/")).write_bytes(settings.ca_bundle.read_bytes())
         lines.append(f"cert = {IMAGE_CA_BUNDLE}")

@@ -40,12 +40,15 @@ def read_predictions(path: Path, known_ids: set[str]) -> PredictionFile:
     result = PredictionFile()
     seen: dict[str, int] = {}
     text = path.read_text(errors="replace")
-    if path.suffix == ".json" and text.lstrip().startswith("["):
+    if path.suffix == ".json" and text.lstrip()[:1] in {"[", "{"}:
         try:
-            records = [(i + 1, json.dumps(r)) for i, r in enumerate(json.loads(text))]
+            loaded = json.loads(text)
         except json.JSONDecodeError as exc:
             result.problems.append(f"{path}: not valid JSON: {exc}")
             return result
+        # A list of predictions, or SWE-agent's {instance_id: prediction} mapping.
+        items = list(loaded.values()) if isinstance(loaded, dict) else loaded
+        records = [(i + 1, json.dumps(r)) for i, r in enumerate(items)]
     else:
         records = [(i + 1, line) for i, line in enumerate(text.splitlines())]
     for lineno, line in records:
@@ -104,7 +107,8 @@ def evaluate(
         if record.exists():
             try:
                 old = json.loads(record.read_text())
-                if old.get("patch_sha256") == _key(pred.patch):
+                # Infrastructure errors are never cached: a rerun retries them.
+                if old.get("patch_sha256") == _key(pred.patch) and old["status"] != "error":
                     return pred.instance_id, old["status"]
             except (json.JSONDecodeError, KeyError):
                 pass

@@ -9,6 +9,7 @@ replay run checks images, tools, grading and trajectory writing at once.
 
 from __future__ import annotations
 
+import re
 import secrets
 from collections import deque
 from typing import Any
@@ -31,10 +32,29 @@ def _apply_via_bash(diff: str) -> Action:
 
 
 def _hunk_text(hunk: Any, side: str) -> str:
+    """One side of a hunk; honours the no-newline-at-end-of-file marker after a line."""
     keep = " -" if side == "source" else " +"
-    lines = [line for line in hunk if line.line_type in keep]
-    text = "".join(line.value for line in lines)
-    return text
+    parts: list[str] = []
+    previous = ""
+    for line in hunk:
+        if line.line_type == "\\":
+            if previous in keep and parts and parts[-1].endswith("\n"):
+                parts[-1] = parts[-1][:-1]
+            continue
+        previous = line.line_type
+        if line.line_type in keep:
+            parts.append(line.value)
+    return "".join(parts)
+
+
+def file_chunks(patch: str) -> dict[str, str]:
+    """The raw text of each file's diff, keyed by its path (binary payloads intact)."""
+    chunks: dict[str, str] = {}
+    for chunk in re.split(r"(?m)^(?=diff --git )", patch):
+        match = re.match(r"diff --git a/(\S+) b/(\S+)", chunk)
+        if match:
+            chunks[match.group(2)] = chunk
+    return chunks
 
 
 def plan_actions(gold_patch: str) -> list[tuple[str, Action]]:
@@ -43,12 +63,13 @@ def plan_actions(gold_patch: str) -> list[tuple[str, Action]]:
         patch = PatchSet(gold_patch)
     except Exception:
         return [("*", _apply_via_bash(gold_patch))]
+    raw = file_chunks(gold_patch)
     plan: list[tuple[str, Action]] = []
     for f in patch:
         if f.is_binary_file or f.is_rename:
-            plan.append((f.path, _apply_via_bash(str(f))))
+            plan.append((f.path, _apply_via_bash(raw.get(f.path, str(f)))))
         elif f.is_added_file:
-            content = "".join(line.value for hunk in f for line in hunk if line.is_added)
+            content = "".join(_hunk_text(hunk, "target") for hunk in f)
             plan.append(
                 (f.path, {"name": "create", "arguments": {"path": f.path, "content": content}})
             )
@@ -72,7 +93,7 @@ class ReplayPolicy:
         if not task.gold_patch:
             raise ValueError(f"{task.full_id} has no gold patch to replay")
         self.task = task
-        self._file_diffs = {f.path: str(f) for f in _safe_patchset(task.gold_patch)}
+        self._file_diffs = file_chunks(task.gold_patch)
         self._queue: deque[tuple[str, Action]] = deque(
             [
                 ("", _bash("git status --short && ls")),
@@ -103,10 +124,3 @@ class ReplayPolicy:
             return self._last[1]
         self._last = self._queue.popleft() if self._queue else ("", {"name": "submit"})
         return self._last[1]
-
-
-def _safe_patchset(patch: str) -> list[Any]:
-    try:
-        return list(PatchSet(patch))
-    except Exception:
-        return []

@@ -64,7 +64,12 @@ class TrajectoryWriter:
         self._lock = threading.Lock()
         self._done: set[tuple[str, int]] = set()
         if self.path.exists():
-            for line in self.path.read_text().splitlines():
+            text = self.path.read_text()
+            if text and not text.endswith("\n"):
+                # A crash tore the last line: drop it, so the next record starts clean.
+                text = text[: text.rfind("\n") + 1]
+                self.path.write_text(text)
+            for line in text.splitlines():
                 try:
                     rec = json.loads(line)
                 except json.JSONDecodeError:

@@ -115,6 +115,8 @@ def suite_dir(suite: str) -> Path:
     if path.is_dir() and (path / "task.yaml").exists() is False and any(path.glob("*/task.yaml")):
         return path
     candidate = tasks_root() / suite
+    if not tasks_root().is_dir():
+        raise TaskError(f"the tasks root {tasks_root()} does not exist (check SWE_ENV_TASKS)")
     if not candidate.is_dir():
         known = sorted(p.name for p in tasks_root().iterdir() if p.is_dir())
         raise TaskError(f"no suite {suite!r} in {tasks_root()} (known: {', '.join(known)})")
@@ -130,6 +132,8 @@ def load_suite(suite: str) -> list[TaskSpec]:
 
 def list_suites() -> list[str]:
     root = tasks_root()
+    if not root.is_dir():
+        raise TaskError(f"the tasks root {root} does not exist (check SWE_ENV_TASKS)")
     return sorted(p.name for p in root.iterdir() if p.is_dir() and any(p.glob("*/task.yaml")))
 
 

@@ -218,10 +218,6 @@ def test_reset_with_unknown_task_id_raises_before_docker() -> None:
     assert env._client is None
 
 
-@pytest.mark.xfail(
-    reason="BUG: SWEEnv(config, **kwargs) silently drops kwargs when a config is given",
-    strict=True,
-)
 def test_config_and_keywords_together_are_not_silently_ignored() -> None:
     config = SWEEnvConfig(suite="demo", max_turns=50)
     try:
@@ -269,10 +265,6 @@ def test_import_swe_env_has_no_heavy_imports_and_registers_nothing() -> None:
     assert out.split() == ["False", "False", "False", "True"]
 
 
-@pytest.mark.xfail(
-    reason="BUG: swe_env/__init__.py documents swe_env.register_envs(), which does not exist",
-    strict=True,
-)
 def test_documented_register_envs_exists() -> None:
     import swe_env
 

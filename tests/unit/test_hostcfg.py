@@ -80,10 +80,6 @@ def test_deb822_disabled_stanza_is_ignored(tmp_path: Path) -> None:
     assert all("disabled" not in s.uri for s in apt_sources(root))
 
 
-@pytest.mark.xfail(
-    reason="BUG: apt reads Enabled as a boolean (no/false/off, any case); only 'no' is honoured",
-    strict=True,
-)
 @pytest.mark.parametrize("value", ["No", "false"])
 def test_deb822_disabled_stanza_any_boolean_spelling(tmp_path: Path, value: str) -> None:
     disabled = (
@@ -264,10 +260,6 @@ def test_pip_config_file_overrides_home(
     assert pip_settings().options["index-url"] == "https://env/simple"
 
 
-@pytest.mark.xfail(
-    reason="BUG: pip skips the user config files when PIP_CONFIG_FILE names an existing file",
-    strict=True,
-)
 def test_pip_config_file_replaces_user_files(
     home: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -277,9 +269,6 @@ def test_pip_config_file_replaces_user_files(
     assert pip_settings().options == {"timeout": "5"}
 
 
-@pytest.mark.xfail(
-    reason="BUG: PIP_CONFIG_FILE=/dev/null makes pip load no config file at all", strict=True
-)
 def test_pip_config_file_devnull_disables_files(
     home: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -388,11 +377,6 @@ def test_overlay_without_any_pip_config(home: Path, tmp_path: Path) -> None:
     assert "__pycache__/" in (dest / "etc/swe-env/gitignore").read_text().splitlines()
 
 
-@pytest.mark.xfail(
-    reason="BUG: multi-line pip values (extra-index-url, trusted-host) are written "
-    "unindented, so the image's /etc/pip.conf does not parse",
-    strict=True,
-)
 def test_overlay_keeps_multi_line_values(home: Path, tmp_path: Path) -> None:
     write_conf(
         home / ".config/pip/pip.conf",

@@ -177,11 +177,6 @@ def test_plan_for_added_deleted_and_renamed_files(tmp_path: Path, git_env: dict)
     assert tree(repo) == tree(applied)
 
 
-@pytest.mark.xfail(
-    reason="BUG: a binary file's bash fallback is built from str(PatchedFile), which has "
-    "no 'GIT binary patch' payload, so git apply rejects it",
-    strict=True,
-)
 def test_plan_for_binary_file(tmp_path: Path, git_env: dict) -> None:
     repo = tmp_path / "bin"
     (repo).mkdir()
@@ -206,11 +201,6 @@ def test_unparseable_patch_falls_back_to_one_git_apply() -> None:
     assert action["arguments"]["command"].startswith("git apply --whitespace=nowarn - <<'")
 
 
-@pytest.mark.xfail(
-    reason="BUG: plan_actions ignores '\\ No newline at end of file', so the edit keeps "
-    "or adds a trailing newline that the gold patch removes",
-    strict=True,
-)
 def test_plan_respects_missing_newline_at_end_of_file(tmp_path: Path, git_env: dict) -> None:
     repo = tmp_path / "nl"
     write(repo / "f.txt", "a\nb\n")
@@ -334,11 +324,6 @@ def test_writer_ignores_a_torn_last_line(tmp_path: Path) -> None:
     assert not writer.done("demo/b", 0)
 
 
-@pytest.mark.xfail(
-    reason="BUG: the record written after a torn last line is appended to that line, so "
-    "it is lost (and the file holds an invalid JSON line)",
-    strict=True,
-)
 def test_writer_rewrites_a_torn_record_on_its_own_line(tmp_path: Path) -> None:
     out = tmp_path / "out"
     out.mkdir()
@@ -475,11 +460,6 @@ def test_read_predictions_broken_json_list(tmp_path: Path) -> None:
     assert "not valid JSON" in result.problems[0]
 
 
-@pytest.mark.xfail(
-    reason="BUG: SWE-bench also reads a .json dict {instance_id: prediction} "
-    "(SWE-agent's preds.json); read_predictions rejects it",
-    strict=True,
-)
 def test_read_predictions_swe_agent_dict(tmp_path: Path) -> None:
     path = tmp_path / "preds.json"
     preds = {
@@ -596,11 +576,6 @@ def test_evaluate_grades_resumes_and_regrades_changed_patches(
     assert fake.calls == [ids[0]]
 
 
-@pytest.mark.xfail(
-    reason="BUG: an infrastructure error is cached in grade.json like a verdict, so a "
-    "rerun never retries it",
-    strict=True,
-)
 def test_evaluate_rerun_retries_infrastructure_errors(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

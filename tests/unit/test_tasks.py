@@ -347,12 +347,6 @@ def test_swe_env_tasks_moves_the_tasks_root(
     assert tasks_root() == TASKS_DIR
 
 
-@pytest.mark.xfail(
-    reason="BUG: a tasks root that does not exist raises FileNotFoundError from iterdir(), "
-    "not TaskError",
-    raises=FileNotFoundError,
-    strict=True,
-)
 def test_missing_tasks_root_is_a_task_error(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
