@@ -17,7 +17,7 @@ import yaml
 
 from swe_env.errors import TaskError
 from swe_env.images.build import materialize_repo
-from swe_env.tasks import swebench as sb
+from swe_env.tasks import swebench_specs as sb
 from swe_env.tasks.native import load_suite, load_task
 from swe_env.tasks.spec import GitSource, MirrorSource
 from swe_env.tasks.swebench import (
