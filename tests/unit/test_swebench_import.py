@@ -17,6 +17,7 @@ import yaml
 
 from swe_env.errors import TaskError
 from swe_env.images.build import materialize_repo
+from swe_env.tasks import swebench
 from swe_env.tasks import swebench_specs as sb
 from swe_env.tasks.native import load_suite, load_task
 from swe_env.tasks.spec import GitSource, MirrorSource
@@ -600,7 +601,7 @@ def test_a_failed_write_leaves_nothing_behind(calc, tmp_path: Path, monkeypatch)
     def broken(task_dir: Path, suite: str = ""):
         raise TaskError(f"{task_dir}: simulated failure")
 
-    monkeypatch.setattr(sb, "load_task", broken)
+    monkeypatch.setattr(swebench, "load_task", broken)
     report = import_swebench(data, out, mirror=mirror, git_url_template=None, specs=SPECS)
     assert report.imported == [] and "simulated failure" in report.skipped[IID]
     assert list(out.iterdir()) == []
