@@ -139,10 +139,17 @@ def bootstrap_debian(
 
 
 def bootstrap_from_image(
-    python: str, source: str, client: docker.DockerClient, progress: Progress = lambda _: None
+    python: str,
+    source: str,
+    client: docker.DockerClient,
+    progress: Progress = lambda _: None,
+    tag: str | None = None,
 ) -> str:
-    """Build the base from a registry image (e.g. ``python:3.11-slim``) with apt inside."""
-    tag = base_tag(python)
+    """Build the base from an image (e.g. ``python:3.11-slim``) with apt inside.
+
+    ``source`` may be any image the engine has or can pull; ``tag`` defaults to the base tag.
+    """
+    tag = tag or base_tag(python)
     recipe = (RECIPES / "base" / "Dockerfile.from").read_text()
     context = io.BytesIO()
     with tempfile.TemporaryDirectory() as tmp, tarfile.open(fileobj=context, mode="w") as tar:
