@@ -102,8 +102,15 @@ class SWEEnv(gymnasium.Env[str, Any]):
     metadata = {"render_modes": ["ansi"]}
 
     def __init__(
-        self, config: SWEEnvConfig | None = None, render_mode: str | None = None, **kwargs: Any
+        self,
+        config: SWEEnvConfig | None = None,
+        render_mode: str | None = None,
+        pool: Any = None,
+        **kwargs: Any,
     ) -> None:
+        """``pool``: an optional :class:`swe_env.sandbox.pool.SandboxPool` that hands out
+        pre-started fresh containers (for resets and grading) and removes them in the
+        background; the caller owns and closes it."""
         if render_mode not in (None, "ansi"):
             raise ValueError(f"render_mode must be None or 'ansi', not {render_mode!r}")
         self.render_mode = render_mode
@@ -122,6 +129,7 @@ class SWEEnv(gymnasium.Env[str, Any]):
         self.action_space = UnicodeText(max_length=10_000_000)
         self.task: TaskSpec | None = None
         self.sandbox: Any = None
+        self.pool = pool
         self._client: Any = None
         self._ctx: ToolContext | None = None
         self._turn = 0
@@ -179,9 +187,12 @@ class SWEEnv(gymnasium.Env[str, Any]):
 
         started = time.monotonic()
         image = self._image_for(task)
-        self.sandbox = DockerSandbox(
-            image, self.config.sandbox, task=task.full_id, client=self._docker()
-        )
+        if self.pool is not None:
+            self.sandbox = self.pool.acquire(image, self.config.sandbox, task=task.full_id)
+        else:
+            self.sandbox = DockerSandbox(
+                image, self.config.sandbox, task=task.full_id, client=self._docker()
+            )
         head = self.sandbox.run(f"git -C {REPO} rev-parse HEAD", timeout=30)
         base_commit = head.output.strip().splitlines()[-1] if head.exit_code == 0 else "HEAD"
         self.task = task
@@ -262,6 +273,7 @@ class SWEEnv(gymnasium.Env[str, Any]):
             timeout=self.config.grade_timeout,
             client=self._docker(),
             sandbox_config=self.config.sandbox.model_copy(update={"network": False}),
+            pool=self.pool,
         )
         info["timings"]["grade"] = time.monotonic() - t0
         info["patch"] = patch
@@ -276,7 +288,10 @@ class SWEEnv(gymnasium.Env[str, Any]):
     def _close_sandbox(self) -> None:
         if self.sandbox is not None:
             sandbox, self.sandbox = self.sandbox, None
-            sandbox.close()
+            if self.pool is not None:
+                self.pool.release(sandbox)
+            else:
+                sandbox.close()
 
     def close(self) -> None:
         """Free the container. Safe to call more than once."""

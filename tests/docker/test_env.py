@@ -108,3 +108,21 @@ def test_replay_episode_rewards(docker_client, reward):
     assert traj.resolved and traj.reward == 1.0
     assert traj.patch and traj.grade["status"] == "resolved"
     assert traj.messages[0]["role"] == "user" and traj.messages[1]["tool_calls"]
+
+
+def test_env_with_a_pool_reuses_nothing_and_leaks_nothing(docker_client):
+    from swe_env.sandbox.pool import SandboxPool
+
+    with SandboxPool(docker_client, size=1) as pool:
+        env = SWEEnv(suite="demo", pool=pool)
+        task = next(t for t in env.tasks if t.full_id == TASK)
+        ids = set()
+        try:
+            for _ in range(2):
+                traj = run_episode(env, ReplayPolicy(task), TASK)
+                assert traj.resolved
+                ids.add(env.sandbox.id)
+        finally:
+            env.close()
+        assert len(ids) == 2  # a fresh container per episode
+    assert not _alive(docker_client, TASK)
