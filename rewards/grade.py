@@ -37,6 +37,12 @@ _PROTECTED_NAMES = {
     "conftest.py", "sitecustomize.py", "usercustomize.py", "pytest.ini", "tox.ini",
     ".pytest.ini", "setup.cfg", "noxfile.py",
 }  # fmt: skip
+# Top-level modules a patch could shadow from the repository root (``python -m pytest`` puts
+# the working directory first on sys.path): a fake ``pytest.py`` could write a perfect report.
+_SHADOWED = {
+    "pytest", "_pytest", "py", "pluggy", "iniconfig", "unittest", "junitparser", "xml",
+    "site", "runpy", "importlib", "encodings", "os", "sys", "io", "json", "tomllib",
+}  # fmt: skip
 _TEST_FILE = re.compile(r"(^|/)(tests?|testing)/|(^|/)test_[^/]*\.py$|_tests?\.py$")
 
 APPLY_CHAIN = (
@@ -76,7 +82,11 @@ class Grade(BaseModel):
 def is_protected(path: str) -> bool:
     """Test files and pre-test hooks a submitted patch cannot change for grading."""
     p = PurePosixPath(path)
-    return p.name in _PROTECTED_NAMES or p.suffix == ".pth" or bool(_TEST_FILE.search(path))
+    top = p.parts[0] if p.parts else ""
+    shadows = (top[:-3] if len(p.parts) == 1 and top.endswith(".py") else top) in _SHADOWED
+    return (
+        p.name in _PROTECTED_NAMES or p.suffix == ".pth" or shadows or bool(_TEST_FILE.search(path))
+    )
 
 
 def _unquote(name: str) -> str:

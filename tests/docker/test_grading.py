@@ -186,3 +186,30 @@ def test_gold_plus_cheating_still_judged_on_the_real_tests(task, tmp_path, docke
     )
     result = grade(task, patch, client=docker_client)
     assert result.resolved and "conftest.py" in result.restored
+
+
+FAKE_PYTEST = """
+import sys
+for arg in sys.argv:
+    if arg.startswith("--junitxml="):
+        cases = "".join(
+            f'<testcase classname="{c}" name="{n}" file="{f}"/>'
+            for f, c, n in CASES
+        )
+        xml = f"<testsuites><testsuite>{cases}</testsuite></testsuites>"
+        open(arg.split("=", 1)[1], "w").write(xml)
+print("all passed")
+sys.exit(0)
+"""
+
+
+def test_spoof_shadowing_pytest_from_the_repository_root(task, tmp_path, docker_client):
+    cases = []
+    for test in (*task.fail_to_pass, *task.pass_to_pass):
+        path, name = test.split("::")
+        cases.append((path, path[:-3].replace("/", "."), name))
+    fake = f"CASES = {cases!r}\n" + FAKE_PYTEST
+    patch = make_patch(task, tmp_path, {"pytest.py": fake, "_pytest/__init__.py": ""})
+    result = grade(task, patch, client=docker_client)
+    assert {"pytest.py", "_pytest/__init__.py"} <= set(result.restored)
+    assert not result.resolved
