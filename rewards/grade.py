@@ -23,6 +23,7 @@ from pydantic import BaseModel, Field
 
 from rewards.parsers import TestStatus, parse_junit_xml
 from rewards.swebench_parsers import resolve_parser
+from rewards.tamper import scan_patch
 from rewards.verdict import decide
 from swe_env.errors import SweEnvError
 from swe_env.images.build import instance_tag
@@ -30,7 +31,9 @@ from swe_env.sandbox.config import DockerSandboxConfig
 from swe_env.tasks.spec import TaskSpec
 
 REPO = "/testbed"
-Status = Literal["resolved", "unresolved", "empty_patch", "patch_failed", "timeout", "error"]
+Status = Literal[
+    "resolved", "unresolved", "empty_patch", "patch_failed", "timeout", "tampered", "error"
+]
 
 # Paths a patch may not change for grading: tests and the hooks that run before them.
 _PROTECTED_NAMES = {
@@ -71,6 +74,8 @@ class Grade(BaseModel):
     apply_method: str | None = None
     apply_log: str = ""
     restored: list[str] = Field(default_factory=list)
+    tampering: list[str] = Field(default_factory=list)
+    """Lines of the patch that reach into the test harness (see ``rewards.tamper``)."""
     """Protected paths the patch touched, put back to their canonical content."""
     exit_code: int | None = None
     report: Literal["junit", "log", "none"] = "none"
@@ -152,6 +157,8 @@ def grade(
     started = time.monotonic()
     timings: dict[str, float] = {}
     grade_ = Grade(task_id=task.full_id, resolved=False, status="error")
+    if not task.metadata.get("allow_test_harness_code"):
+        grade_.tampering = scan_patch(patch, is_protected)
     if not patch.strip():
         grade_.status = "empty_patch"
     config = sandbox_config or DockerSandboxConfig(command_timeout=timeout)
@@ -199,6 +206,9 @@ def grade(
         )
         if grade_.status != "empty_patch":
             grade_.status = "resolved" if verdict.resolved else "unresolved"
+        if grade_.tampering and task.grading == "strict":
+            grade_.resolved = False
+            grade_.status = "tampered"
     else:
         grade_.fail_to_pass = Breakdown(failed=list(task.fail_to_pass))
         grade_.pass_to_pass = Breakdown(failed=list(task.pass_to_pass))

@@ -120,9 +120,11 @@ def evaluate(
         else:
             try:
                 g = grade(tasks[pred.instance_id], pred.patch, timeout=timeout)
-                status = {"resolved": "resolved", "unresolved": "unresolved"}.get(
-                    g.status, "unresolved" if g.status in {"patch_failed", "timeout"} else "error"
-                )
+                graded = {"resolved", "unresolved", "patch_failed", "timeout", "tampered"}
+                if g.status == "resolved":
+                    status = "resolved"
+                else:
+                    status = "unresolved" if g.status in graded else "error"
                 data = g.model_dump()
                 (inst / "test.log").write_text(g.log)
                 (inst / "apply.log").write_text(g.apply_log)

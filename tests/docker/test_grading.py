@@ -213,3 +213,12 @@ def test_spoof_shadowing_pytest_from_the_repository_root(task, tmp_path, docker_
     result = grade(task, patch, client=docker_client)
     assert {"pytest.py", "_pytest/__init__.py"} <= set(result.restored)
     assert not result.resolved
+
+
+def test_spoof_monkeypatching_pytest_from_the_package(task, tmp_path, docker_client):
+    init = base_file(task, "inicfg/__init__.py") + SITECUSTOMIZE
+    result = grade(
+        task, make_patch(task, tmp_path, {"inicfg/__init__.py": init}), client=docker_client
+    )
+    assert result.status == "tampered" and not result.resolved
+    assert any("inicfg/__init__.py" in f and "_pytest" in f for f in result.tampering)
