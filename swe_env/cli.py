@@ -166,7 +166,7 @@ def main() -> None:  # pragma: no cover - console entry point
 
 
 # Command modules register themselves on import; kept apart so each stays small.
-from swe_env import cli_run, cli_tasks  # noqa: E402
+from swe_env import cli_rollout, cli_run, cli_serve, cli_tasks  # noqa: E402
 
 app.add_typer(cli_tasks.tasks_app, name="tasks")
-__all__ = ["app", "cli_run", "main"]
+__all__ = ["app", "cli_rollout", "cli_run", "cli_serve", "main"]

@@ -2,17 +2,99 @@
 
 from __future__ import annotations
 
+import contextlib
+import threading
+import traceback
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 from typing import Any
 
 from swe_env.env import SWEEnv, SWEEnvConfig
+from swe_env.errors import SweEnvError
+from swe_env.rollout.agent import AgentConfig
 from swe_env.rollout.episode import run_with_retries
 from swe_env.rollout.trajectory import Trajectory, TrajectoryWriter
 from swe_env.tasks.spec import TaskSpec
 
 PolicyFactory = Callable[[TaskSpec], Any]
+
+
+class ThreadEnvs:
+    """One environment per runner thread, reused from episode to episode.
+
+    ``reset`` starts a fresh container each time, so reuse only saves loading the suite
+    and connecting to the engine. Call :meth:`close` at the end.
+    """
+
+    def __init__(
+        self, config: SWEEnvConfig, make_env: Callable[[SWEEnvConfig], Any] = SWEEnv
+    ) -> None:
+        self.config = config
+        self.make_env = make_env
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self._all: list[Any] = []
+
+    def get(self) -> Any:
+        """This thread's environment (created on first use)."""
+        env = getattr(self._local, "env", None)
+        if env is None:
+            env = self._local.env = self.make_env(self.config)
+            with self._lock:
+                self._all.append(env)
+        return env
+
+    def close(self) -> None:
+        """Close every environment made (safe to call more than once)."""
+        with self._lock:
+            envs, self._all = self._all, []
+        for env in envs:
+            with contextlib.suppress(SweEnvError):
+                env.close()
+
+
+def run_job(
+    make_env: Callable[[], Any],
+    task: TaskSpec,
+    make_policy: PolicyFactory,
+    sample: int,
+    *,
+    agent: AgentConfig | None = None,
+    retries: int = 2,
+) -> Trajectory:
+    """One (task, sample) episode with retries; never raises.
+
+    ``make_env()`` gives the environment of each attempt (a new one, or this thread's).
+    Infrastructure faults are retried. An unexpected exception (a bug, an unwrapped
+    engine error) is recorded too, as ``status="infra_error"`` with its traceback, so a
+    long run never dies of one episode and a rerun retries it.
+    """
+    try:
+        return run_with_retries(
+            make_env,
+            lambda: make_policy(task),
+            task.full_id,
+            sample=sample,
+            retries=retries,
+            agent=agent,
+        )
+    except Exception as exc:
+        tb = "".join(traceback.format_exception(exc, limit=-4))
+        return Trajectory(
+            task_id=task.full_id,
+            sample=sample,
+            policy="?",
+            status="infra_error",
+            infra_errors=[f"unexpected {type(exc).__name__}: {exc}\n{tb}"],
+        )
+
+
+def pending_jobs(
+    writer: TrajectoryWriter, tasks: list[TaskSpec], samples: int
+) -> list[tuple[TaskSpec, int]]:
+    """The (task, sample) pairs with no complete record yet, samples of a task together."""
+    return [(t, k) for t in tasks for k in range(samples) if not writer.done(t.full_id, k)]
 
 
 def run_local(
@@ -23,30 +105,35 @@ def run_local(
     *,
     samples: int = 1,
     concurrency: int = 2,
+    agent: AgentConfig | None = None,
+    retries: int = 2,
+    make_env: Callable[[SWEEnvConfig], Any] = SWEEnv,
     on_start: Callable[[str, int], None] = lambda task, sample: None,
     on_done: Callable[[Trajectory], None] = lambda traj: None,
 ) -> list[Trajectory]:
     """Run ``len(tasks) * samples`` episodes, ``concurrency`` at a time.
 
     Finished trajectories are appended to ``out_dir/trajectories.jsonl`` as they
-    complete; pairs already there are skipped, so a rerun resumes.
+    complete; pairs already there are skipped, so a rerun resumes. ``make_policy(task)``
+    makes one policy per episode; ``make_env(config)`` one environment per thread.
     """
     writer = TrajectoryWriter(out_dir)
-    jobs = [(t, k) for t in tasks for k in range(samples) if not writer.done(t.full_id, k)]
+    jobs = pending_jobs(writer, tasks, samples)
     results: list[Trajectory] = []
+    envs = ThreadEnvs(config, make_env)
 
     def one(task: TaskSpec, sample: int) -> Trajectory:
         on_start(task.full_id, sample)
-        env_config = config.model_copy(update={"task_ids": [task.full_id]})
-        return run_with_retries(
-            lambda: SWEEnv(env_config), lambda: make_policy(task), task.full_id, sample=sample
-        )
+        return run_job(envs.get, task, make_policy, sample, agent=agent, retries=retries)
 
-    with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
-        futures = [pool.submit(one, task, sample) for task, sample in jobs]
-        for future in as_completed(futures):
-            traj = future.result()
-            writer.write(traj)
-            results.append(traj)
-            on_done(traj)
+    try:
+        with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
+            futures = [pool.submit(one, task, sample) for task, sample in jobs]
+            for future in as_completed(futures):
+                traj = future.result()
+                writer.write(traj)
+                results.append(traj)
+                on_done(traj)
+    finally:
+        envs.close()
     return results

@@ -13,6 +13,12 @@ from pydantic import BaseModel, Field
 
 
 class Step(BaseModel):
+    """One turn: the action, what the environment answered, and the model's tokens.
+
+    The token fields are filled when the policy is a model behind an OpenAI-compatible
+    server that returns them (see :mod:`swe_env.policy`); ``None`` otherwise.
+    """
+
     turn: int
     action: Any
     observation: str
@@ -20,6 +26,20 @@ class Step(BaseModel):
     error_kind: str | None = None
     policy_seconds: float = 0.0
     tool_seconds: float = 0.0
+    tokens: list[str] | None = None
+    """The completion's tokens as the server spelled them."""
+    token_ids: list[int] | None = None
+    """The completion's token ids (vLLM with ``vllm_token_ids``)."""
+    logprobs: list[float] | None = None
+    """The sampled logprob of each completion token."""
+    top_logprobs: list[dict[str, float]] | None = None
+    prompt_token_ids: list[int] | None = None
+    """The prompt of this turn as token ids (vLLM's ``return_token_ids``)."""
+    usage: dict[str, int] | None = None
+    """The server's usage counts for this turn (prompt_tokens, completion_tokens, …)."""
+    finish_reason: str | None = None
+    n_tool_calls: int | None = None
+    """Native tool calls in the reply (tools mode); more than one is a format error."""
 
 
 class Trajectory(BaseModel):
@@ -48,6 +68,14 @@ class Trajectory(BaseModel):
     """Infrastructure faults met (and retried); a failed episode is never the agent's."""
     status: str = "ok"
     """ok, or infra_error when the episode could not be completed."""
+    usage: dict[str, int] = Field(default_factory=dict)
+    """Token counts summed over the turns (prompt_tokens, completion_tokens)."""
+    format_errors: int = 0
+    """Turns whose action could not be parsed."""
+    mode: str | None = None
+    """The policy's action format: tools or text (None for scripted policies)."""
+    tools: list[dict[str, Any]] | None = None
+    """The tool schemas the model was given (tools mode), for SFT export."""
 
 
 class TrajectoryWriter:

@@ -1,0 +1,90 @@
+"""``swe-env serve``: the HTTP service (FastAPI on uvicorn)."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from swe_env.cli import _fail, app, console
+
+
+def read_token(token_file: Path | None) -> tuple[str, str]:
+    """The bearer token and where it came from: ``--token-file``, else ``SWE_ENV_TOKEN``,
+    else a fresh random one (printed once, so a client can use it)."""
+    if token_file is not None:
+        token = token_file.read_text().strip()
+        if not token:
+            raise ValueError(f"{token_file} is empty")
+        return token, str(token_file)
+    if os.environ.get("SWE_ENV_TOKEN", "").strip():
+        return os.environ["SWE_ENV_TOKEN"].strip(), "SWE_ENV_TOKEN"
+    return secrets.token_urlsafe(32), "generated"
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    token_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--token-file",
+            exists=True,
+            dir_okay=False,
+            help="File holding the bearer token (default: $SWE_ENV_TOKEN, else a random "
+            "token printed at start).",
+        ),
+    ] = None,
+    max_episodes: Annotated[int, typer.Option(help="Episodes open at once (429 past it).")] = 16,
+    max_grades: Annotated[int, typer.Option(help="Gradings at once (429 past it).")] = 2,
+    idle_ttl: Annotated[float, typer.Option(help="Close episodes idle this many seconds.")] = 600.0,
+    step_timeout: Annotated[float, typer.Option(help="Hard deadline of one step (s).")] = 900.0,
+    max_body_mb: Annotated[float, typer.Option(help="Largest request body (MB; 413).")] = 8.0,
+    service_name: Annotated[
+        str, typer.Option(help="Container label; earlier runs' containers are removed.")
+    ] = "swe-env",
+    log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "info",
+    access_log: Annotated[
+        bool, typer.Option(help="Log every request (off: steps are many and fast).")
+    ] = False,
+) -> None:
+    """Serve episodes over HTTP (OpenAPI docs at /docs).
+
+    Every request but GET /healthz and the docs needs `Authorization: Bearer <token>`.
+    On start the service removes containers an earlier run of the same --service-name
+    left behind; on SIGINT/SIGTERM it removes its own.
+    """
+    import uvicorn
+
+    from swe_env.server import ServerConfig, create_app
+
+    try:
+        token, source = read_token(token_file)
+        config = ServerConfig(
+            token=token,
+            max_episodes=max_episodes,
+            max_grades=max_grades,
+            idle_ttl=idle_ttl,
+            step_timeout=step_timeout,
+            max_body_bytes=int(max_body_mb * 1024 * 1024),
+            service_name=service_name,
+        )
+    except (ValueError, OSError) as exc:
+        _fail(exc)
+    if source == "generated":
+        console.print(f"[bold]token:[/] {token}  (set SWE_ENV_TOKEN or --token-file to choose)")
+    else:
+        console.print(f"token from {source}")
+    console.print(f"serving on http://{host}:{port} (docs at /docs)")
+    uvicorn.run(
+        create_app(config),
+        host=host,
+        port=port,
+        log_level=log_level,
+        access_log=access_log,
+        timeout_graceful_shutdown=10,
+    )

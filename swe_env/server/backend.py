@@ -1,0 +1,55 @@
+"""What the service runs episodes and gradings on: the Docker backend.
+
+The episode manager needs two blocking calls, :meth:`Backend.make_env` and
+:meth:`Backend.grade`; tests can hand it any object that has them.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from swe_env.env import SWEEnv, SWEEnvConfig
+from swe_env.sandbox.config import DockerSandboxConfig
+from swe_env.server.containers import Janitor
+from swe_env.tasks.spec import TaskSpec
+
+
+class Backend(Protocol):
+    """Blocking factories the service calls from its worker threads."""
+
+    def make_env(self, config: SWEEnvConfig, episode: str) -> Any:
+        """A Gymnasium-style env (reset/step/close) for one episode."""
+        ...
+
+    def grade(self, task: TaskSpec, patch: str, timeout: float, episode: str) -> Any:
+        """Grade ``patch`` for ``task``; returns a ``rewards.grade.Grade``."""
+        ...
+
+
+class ServiceEnv(SWEEnv):
+    """SWEEnv on a client chosen by the service (one that labels its containers)."""
+
+    def __init__(self, config: SWEEnvConfig, client: Any) -> None:
+        super().__init__(config)
+        # SWEEnv connects lazily through this attribute; hand it the labelling client.
+        self._client = client
+
+
+class DockerBackend:
+    """Episodes and gradings on the Docker engine, every container labelled by episode."""
+
+    def __init__(self, janitor: Janitor, sandbox: DockerSandboxConfig) -> None:
+        self.janitor = janitor
+        self.sandbox = sandbox
+
+    def make_env(self, config: SWEEnvConfig, episode: str) -> ServiceEnv:
+        return ServiceEnv(config, self.janitor.labelled(episode))
+
+    def grade(self, task: TaskSpec, patch: str, timeout: float, episode: str) -> Any:
+        from rewards.grade import grade
+        from swe_env.images.build import ensure_images
+
+        client = self.janitor.labelled(episode)
+        ensure_images([task], client)
+        config = self.sandbox.model_copy(update={"network": False})
+        return grade(task, patch, timeout=timeout, client=client, sandbox_config=config)
