@@ -17,6 +17,8 @@ from swe_env.errors import TaskError
 from swe_env.tasks.spec import DirSource, EnvironmentSpec, RepoSource, TaskSpec
 
 TASKS_DIR = Path(__file__).resolve().parents[2] / "tasks"
+# libyaml's safe loader when available: loading the demo suite drops from ~180 ms to ~10 ms.
+_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 def tasks_root() -> Path:
@@ -69,7 +71,7 @@ def load_task(task_dir: Path, suite: str = "") -> TaskSpec:
     """
     yaml_path = task_dir / "task.yaml"
     try:
-        raw = yaml.safe_load(yaml_path.read_text())
+        raw = yaml.load(yaml_path.read_text(), Loader=_SafeLoader)
     except FileNotFoundError:
         raise TaskError(f"{yaml_path}: no such file") from None
     except yaml.YAMLError as exc:
