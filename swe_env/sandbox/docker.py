@@ -243,12 +243,13 @@ class DockerSandbox:
             self._session.close()
             self._session = None
         if self._container is not None:
-            with contextlib.suppress(docker.errors.NotFound):
-                try:
-                    self._container.remove(force=True)
-                except (docker.errors.APIError, requests.exceptions.RequestException) as exc:
-                    if "already in progress" not in str(exc):
-                        raise SandboxError(f"could not remove {self.id[:12]}: {exc}") from exc
+            try:
+                self._container.remove(force=True)
+            except docker.errors.NotFound:
+                pass  # already gone (removed by gc, the engine or another owner)
+            except (docker.errors.APIError, requests.exceptions.RequestException) as exc:
+                if "already in progress" not in str(exc):
+                    raise SandboxError(f"could not remove {self.id[:12]}: {exc}") from exc
 
     def __enter__(self) -> DockerSandbox:
         return self

@@ -110,7 +110,11 @@ class ShellSession:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 return b""
-            ready, _, _ = select.select([self._sock], [], [], remaining)
+            try:
+                ready, _, _ = select.select([self._sock], [], [], remaining)
+            except (ValueError, OSError):  # the socket was closed under us
+                self.alive = False
+                return None
             if not ready:
                 return b""
             try:

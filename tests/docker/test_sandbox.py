@@ -188,3 +188,11 @@ def test_close_removes_container_and_is_idempotent(docker_client, base_image):
         docker_client.containers.get(cid)
     with pytest.raises(SandboxClosed):
         sb.run("true")
+
+
+def test_close_after_the_container_was_removed_elsewhere(docker_client, base_image):
+    from swe_env.sandbox.docker import DockerSandbox
+
+    sb = DockerSandbox(base_image, client=docker_client)
+    docker_client.api.remove_container(sb.id, force=True)
+    sb.close()  # already gone: not an error
