@@ -22,7 +22,6 @@ from swe_env.tasks.spec import TaskSpec
 from swe_env.tasks.swebench import import_swebench
 
 pytestmark = pytest.mark.docker
-swebench = pytest.importorskip("swebench")
 
 
 def _helpers():

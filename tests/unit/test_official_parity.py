@@ -12,9 +12,6 @@ import random
 from pathlib import Path
 
 import pytest
-
-pytest.importorskip("swebench")
-
 from swebench.harness.constants import FAIL_TO_PASS, PASS_TO_PASS, ResolvedStatus
 from swebench.harness.grading import get_eval_tests_report, get_resolution_status
 from swebench.harness.log_parsers.python import parse_log_pytest

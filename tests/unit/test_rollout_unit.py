@@ -21,8 +21,6 @@ from swe_env.rollout.trajectory import Trajectory, TrajectoryWriter
 from swe_env.tasks import TaskSpec, load_suite
 from swe_env.tasks.native import TASKS_DIR
 
-pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
-
 DEMO = {t.id: t for t in load_suite(str(TASKS_DIR / "demo"))}
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import random
-import shutil
 import socket
 import struct
 import subprocess
@@ -23,7 +22,6 @@ import pytest
 from swe_env.sandbox.session import OutputBuffer, ShellSession, ansi_c_quote
 
 pytestmark = [
-    pytest.mark.skipif(shutil.which("bash") is None, reason="bash is not installed"),
     pytest.mark.timeout(30),
 ]
 

@@ -5,7 +5,6 @@ Fast and without Docker: every repository is a small git repository made in ``tm
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import shlex
@@ -31,10 +30,6 @@ from swe_env.tasks.swebench import (
     mirror_git_dir,
     scm_version,
     to_task,
-)
-
-needs_swebench = pytest.mark.skipif(
-    importlib.util.find_spec("swebench") is None, reason="needs swebench>=4.1,<5 (its spec table)"
 )
 
 IID = "acme__calc-1"
@@ -364,7 +359,6 @@ def test_install_is_rewritten_for_a_venv(calc: tuple[Path, dict[str, str]]) -> N
         )
 
 
-@needs_swebench
 @pytest.mark.parametrize(
     ("repo", "version", "reason"),
     [
@@ -387,7 +381,6 @@ def test_empty_fail_to_pass_is_unsupported(calc: tuple[Path, dict[str, str]]) ->
         to_task(calc_record(info, FAIL_TO_PASS="[]"), mirror=mirror, specs=SPECS)
 
 
-@needs_swebench
 def test_real_spec_pytest_5_4_with_setuptools_scm(tmp_path: Path) -> None:
     work = tmp_path / "mirror/pytest-dev/pytest"  # a work tree in the owner/name layout
     commit_files(work, {"setup.cfg": "[options]\nsetup_requires = setuptools_scm\n"})
@@ -406,7 +399,6 @@ def test_real_spec_pytest_5_4_with_setuptools_scm(tmp_path: Path) -> None:
     assert task.metadata["scm_version"] == "5.4.1.dev2"
 
 
-@needs_swebench
 def test_real_spec_django_4_2_reads_requirements_from_the_mirror(tmp_path: Path) -> None:
     work = tmp_path / "work"
     base = commit_files(
@@ -455,7 +447,6 @@ def test_real_spec_django_4_2_reads_requirements_from_the_mirror(tmp_path: Path)
     assert env.install == ("python -m pip install -e .",)
 
 
-@needs_swebench
 def test_real_spec_sphinx_7_2_splits_system_and_repository_steps(tmp_path: Path) -> None:
     base = commit_files(tmp_path / "mirror/sphinx", {"setup.py": "", "tox.ini": "pytest\n"})
     record = fake_record("sphinx-doc/sphinx", "7.2", base, test_patch_for("tests/test_x.py"))
@@ -467,7 +458,6 @@ def test_real_spec_sphinx_7_2_splits_system_and_repository_steps(tmp_path: Path)
     assert env.test_cmd == spec["test_cmd"] + " tests/test_x.py"
 
 
-@needs_swebench
 def test_real_spec_requests_is_marked_as_needing_the_network(tmp_path: Path) -> None:
     base = commit_files(tmp_path / "mirror/psf__requests", {"setup.py": ""})
     record = fake_record("psf/requests", "2.26", base, test_patch_for("tests/test_requests.py"))
@@ -477,7 +467,6 @@ def test_real_spec_requests_is_marked_as_needing_the_network(tmp_path: Path) -> 
     assert task.environment.install == ("python -m pip install -e .",)  # editable for grading
 
 
-@needs_swebench
 def test_real_spec_matplotlib_3_7_takes_pip_deps_from_environment_yml(tmp_path: Path) -> None:
     env_yml = {
         "name": "mpl-dev",
@@ -513,14 +502,12 @@ def test_real_spec_matplotlib_3_7_takes_pip_deps_from_environment_yml(tmp_path: 
     )
 
 
-@needs_swebench
 def test_spec_files_need_a_mirror_when_no_mirror_is_given() -> None:
     record = fake_record("django/django", "4.2", "a" * 40, test_patch_for("tests/a/tests.py"))
     with pytest.raises(UnsupportedInstance, match=r"requirements\.txt .*mirror"):
         to_task(record, mirror=None, git_url="file:///{repo}")
 
 
-@needs_swebench
 @pytest.mark.parametrize(
     "paths",
     [
@@ -578,7 +565,6 @@ def test_import_writes_a_suite_that_loads(calc: tuple[Path, dict[str, str]], tmp
     assert load_task(out / IID) == expected
 
 
-@needs_swebench
 def test_import_reports_bad_lines_and_skips_but_imports_the_rest(calc, tmp_path: Path) -> None:
     mirror, info = calc
     old_django = fake_record("django/django", "3.0", info["base"], test_patch_for("tests/a/t.py"))
@@ -618,7 +604,6 @@ def test_reimport_replaces_the_previous_version(calc, tmp_path: Path) -> None:
 
 
 # -- parsers ----------------------------------------------------------------------------------
-@needs_swebench
 def test_swebench_parser_names_resolve_to_the_official_parsers() -> None:
     from swebench.harness.log_parsers.python import parse_log_django, parse_log_pytest
 

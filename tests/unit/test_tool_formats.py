@@ -298,7 +298,8 @@ def test_openai_schemas_shape() -> None:
 
 
 def test_openai_schemas_are_valid_json_schema() -> None:
-    jsonschema = pytest.importorskip("jsonschema")
+    import jsonschema
+
     examples = {
         "bash": {"command": "ls"},
         "edit": {"path": "a", "old_str": "x", "new_str": "y"},

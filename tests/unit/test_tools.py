@@ -21,8 +21,6 @@ from swe_env.tools import TOOLS, Tool, ToolCall, ToolContext, ToolResult, execut
 from swe_env.tools.edit import apply_edit, find_occurrences
 from swe_env.tools.paths import PathError, ResolvedPath, lexical_resolve, resolve_path
 
-pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
-
 
 class LocalSandbox:
     """A Sandbox over the host file system; for unit-testing tool logic only."""
