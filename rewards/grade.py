@@ -11,7 +11,7 @@ Of swe_env this uses only the lower floors: tasks, images and the sandbox.
 
 from __future__ import annotations
 
-import codecs
+import contextlib
 import re
 import secrets
 import shlex
@@ -21,11 +21,13 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from rewards.parsers import TestStatus, parse_junit_xml
+from rewards import harness
+from rewards.harness import GIT
+from rewards.parsers import TestStatus
+from rewards.patch import refusals, touched_paths
 from rewards.swebench_parsers import resolve_parser
 from rewards.tamper import scan_patch
 from rewards.verdict import decide
-from swe_env.errors import SweEnvError
 from swe_env.images.build import instance_tag
 from swe_env.sandbox.config import DockerSandboxConfig
 from swe_env.tasks.spec import TaskSpec
@@ -49,9 +51,9 @@ _SHADOWED = {
 _TEST_FILE = re.compile(r"(^|/)(tests?|testing)/|(^|/)test_[^/]*\.py$|_tests?\.py$")
 
 APPLY_CHAIN = (
-    ("git apply", "git apply --verbose {p}"),
-    ("git apply --3way", "git apply --verbose --3way {p}"),
-    ("git apply --reject", "git apply --verbose --reject {p}"),
+    ("git apply", f"{GIT} apply --verbose {{p}}"),
+    ("git apply --3way", f"{GIT} apply --verbose --3way {{p}}"),
+    ("git apply --reject", f"{GIT} apply --verbose --reject {{p}}"),
     ("patch --fuzz", "patch --batch --fuzz=5 -p1 -i {p}"),
 )
 
@@ -78,7 +80,7 @@ class Grade(BaseModel):
     """Lines of the patch that reach into the test harness (see ``rewards.tamper``)."""
     """Protected paths the patch touched, put back to their canonical content."""
     exit_code: int | None = None
-    report: Literal["junit", "log", "none"] = "none"
+    report: Literal["harness", "log", "none"] = "none"
     log: str = ""
     error: str | None = None
     timings: dict[str, float] = Field(default_factory=dict)
@@ -92,42 +94,6 @@ def is_protected(path: str) -> bool:
     return (
         p.name in _PROTECTED_NAMES or p.suffix == ".pth" or shadows or bool(_TEST_FILE.search(path))
     )
-
-
-def _unquote(name: str) -> str:
-    """Undo git's C-style quoting of unusual paths (``"b/pkg/\\303\\251.py"``)."""
-    name = name.strip()
-    if len(name) >= 2 and name[0] == name[-1] == '"':
-        raw = codecs.escape_decode(name[1:-1].encode("utf-8", "surrogateescape"))[0]
-        name = raw.decode("utf-8", "surrogateescape")
-    return name
-
-
-def _strip_prefix(name: str) -> str | None:
-    name = _unquote(name.split("\t")[0])
-    if name == "/dev/null":
-        return None
-    return name[2:] if name[:2] in {"a/", "b/"} else name
-
-
-_PATH_LINE = re.compile(r"^(?:--- |\+\+\+ |rename from |rename to |copy from |copy to )(.+)$")
-_GIT_HEADER = re.compile(r'^diff --git ("(?:[^"\\]|\\.)*"|\S+) ("(?:[^"\\]|\\.)*"|\S+)$')
-
-
-def touched_paths(patch: str) -> list[str]:
-    """Every path a patch adds, modifies, deletes or renames (both sides of renames)."""
-    paths: set[str] = set()
-    for line in patch.splitlines():
-        header = _GIT_HEADER.match(line)
-        names = header.groups() if header else ()
-        if not header and (m := _PATH_LINE.match(line)):
-            names = (m.group(1),)
-            if line.startswith(("rename", "copy")):
-                names = ("a/" + m.group(1) if not m.group(1).startswith('"') else m.group(1),)
-        for name in names:
-            if (clean := _strip_prefix(name)) is not None:
-                paths.add(clean)
-    return sorted(paths)
 
 
 def _is_pytest(cmd: str) -> bool:
@@ -155,10 +121,15 @@ def grade(
     from swe_env.sandbox.docker import DockerSandbox
 
     started = time.monotonic()
-    timings: dict[str, float] = {}
     grade_ = Grade(task_id=task.full_id, resolved=False, status="error")
     if not task.metadata.get("allow_test_harness_code"):
         grade_.tampering = scan_patch(patch, is_protected)
+    if refused := refusals(patch):
+        # Refused before any container starts: nothing of it is ever applied.
+        grade_.status = "tampered"
+        grade_.error = "the patch was refused before it was applied: " + "; ".join(refused)
+        grade_.tampering = [*refused, *grade_.tampering]
+        return _fail_all(grade_, task, {"total": time.monotonic() - started})
     if not patch.strip():
         grade_.status = "empty_patch"
     config = sandbox_config or DockerSandboxConfig(command_timeout=timeout)
@@ -168,51 +139,77 @@ def grade(
     else:
         sb = DockerSandbox(image, config, task=task.full_id, client=client)
     try:
-        timings["start"] = time.monotonic() - started
-        work = f"/tmp/.grade-{secrets.token_hex(8)}"
-        sb.run(f"mkdir -p {work}")
-        if patch.strip() and not _apply(sb, work, patch, grade_):
-            grade_.status = "patch_failed"
-            grade_.timings = {**timings, "total": time.monotonic() - started}
-            return grade_
-        timings["apply"] = time.monotonic() - started - timings["start"]
-        grade_.restored = _restore_protected(sb, task, patch)
-        if not _add_hidden_tests(sb, work, task, grade_):
-            grade_.timings = {**timings, "total": time.monotonic() - started}
-            return grade_
-        t0 = time.monotonic()
-        _run_tests(sb, work, task, timeout, grade_)
-        timings["tests"] = time.monotonic() - t0
+        _grade_in(sb, task, patch, image, timeout, grade_, started)
     finally:
         if pool is not None:
             pool.release(sb)
         else:
             sb.close()
-    if grade_.status not in {"timeout", "error"}:
-        verdict = decide(
-            {k: TestStatus(v) for k, v in grade_.tests.items()},
-            list(task.fail_to_pass),
-            list(task.pass_to_pass),
-            semantics=task.grading,
-        )
-        grade_.resolved = verdict.resolved
-        grade_.fail_to_pass = Breakdown(
-            passed=list(verdict.fail_to_pass.passed),
-            failed=[t for t in task.fail_to_pass if t not in verdict.fail_to_pass.passed],
-        )
-        grade_.pass_to_pass = Breakdown(
-            passed=list(verdict.pass_to_pass.passed),
-            failed=[t for t in task.pass_to_pass if t not in verdict.pass_to_pass.passed],
-        )
-        if grade_.status != "empty_patch":
-            grade_.status = "resolved" if verdict.resolved else "unresolved"
-        if grade_.tampering and task.grading == "strict":
-            grade_.resolved = False
-            grade_.status = "tampered"
+    if grade_.status in {"timeout", "error", "patch_failed"}:
+        return _fail_all(grade_, task, {**grade_.timings, "total": time.monotonic() - started})
+    _decide(grade_, task)
+    grade_.timings["total"] = time.monotonic() - started
+    return grade_
+
+
+def _grade_in(sb, task: TaskSpec, patch, image: str, timeout, grade_: Grade, started) -> None:
+    """Apply → restore → add hidden tests → run, in the fresh container ``sb``."""
+    timings = grade_.timings
+    timings["start"] = time.monotonic() - started
+    work = f"/tmp/.grade-{secrets.token_hex(8)}"
+    sb.run(f"mkdir -m 711 {work}")
+    hardened = _hardened(task)
+    plugins = harness.env_plugins(sb, image) if hardened else []
+    if patch.strip() and not _apply(sb, work, patch, grade_):
+        grade_.status = "patch_failed"
+        return
+    timings["apply"] = time.monotonic() - started - timings["start"]
+    grade_.restored = _restore_protected(sb, task, patch)
+    if not _add_hidden_tests(sb, work, task, grade_):
+        return
+    t0 = time.monotonic()
+    if hardened:
+        _run_hardened(sb, work, task, timeout, plugins, grade_)
     else:
-        grade_.fail_to_pass = Breakdown(failed=list(task.fail_to_pass))
-        grade_.pass_to_pass = Breakdown(failed=list(task.pass_to_pass))
-    timings["total"] = time.monotonic() - started
+        _run_tests(sb, work, task, timeout, grade_)
+    timings["tests"] = time.monotonic() - t0
+
+
+def _hardened(task: TaskSpec) -> bool:
+    """Strict pytest runs use the hardened harness (rewards.harness)."""
+    return task.grading == "strict" and _is_pytest(task.environment.test_cmd)
+
+
+def _decide(grade_: Grade, task: TaskSpec) -> None:
+    verdict = decide(
+        {k: TestStatus(v) for k, v in grade_.tests.items()},
+        list(task.fail_to_pass),
+        list(task.pass_to_pass),
+        semantics=task.grading,
+    )
+    grade_.resolved = verdict.resolved
+    grade_.fail_to_pass = Breakdown(
+        passed=list(verdict.fail_to_pass.passed),
+        failed=[t for t in task.fail_to_pass if t not in verdict.fail_to_pass.passed],
+    )
+    grade_.pass_to_pass = Breakdown(
+        passed=list(verdict.pass_to_pass.passed),
+        failed=[t for t in task.pass_to_pass if t not in verdict.pass_to_pass.passed],
+    )
+    if grade_.status == "tampered":
+        grade_.resolved = False
+        return
+    if grade_.status != "empty_patch":
+        grade_.status = "resolved" if verdict.resolved else "unresolved"
+    if grade_.tampering and task.grading == "strict":
+        grade_.resolved = False
+        grade_.status = "tampered"
+
+
+def _fail_all(grade_: Grade, task: TaskSpec, timings: dict[str, float]) -> Grade:
+    grade_.resolved = False
+    grade_.fail_to_pass = Breakdown(failed=list(task.fail_to_pass))
+    grade_.pass_to_pass = Breakdown(failed=list(task.pass_to_pass))
     grade_.timings = timings
     return grade_
 
@@ -229,7 +226,7 @@ def _apply(sb, work: str, patch: str, grade_: Grade) -> bool:
             grade_.apply_method = name
             grade_.apply_log = "\n".join(logs)[-20000:]
             return True
-        sb.run(f"cd {REPO} && git checkout -q -- . && git clean -fdq", timeout=120)
+        sb.run(f"cd {REPO} && {GIT} checkout -q -- . && {GIT} clean -fdq", timeout=120)
     grade_.apply_log = "\n".join(logs)[-20000:]
     grade_.error = "the patch does not apply"
     return False
@@ -247,8 +244,8 @@ def _restore_protected(sb, task: TaskSpec, patch: str) -> list[str]:
     for path in restored:
         q = shlex.quote(path)
         sb.run(
-            f"cd {REPO} && (git cat-file -e HEAD:{q} 2>/dev/null "
-            f"&& git checkout -q HEAD -- {q} || rm -rf -- {q})",
+            f"cd {REPO} && ({GIT} cat-file -e HEAD:{q} 2>/dev/null "
+            f"&& {GIT} checkout -q HEAD -- {q} || rm -rf -- {q})",
             timeout=60,
         )
     return restored
@@ -262,7 +259,7 @@ def _pytest_config_changed(sb) -> bool:
     def pytest_table(text: str) -> object:
         return tomllib.loads(text).get("tool", {}).get("pytest")
 
-    before = sb.run(f"cd {REPO} && git show HEAD:pyproject.toml", timeout=60)
+    before = sb.run(f"cd {REPO} && {GIT} show HEAD:pyproject.toml", timeout=60)
     try:
         now = sb.read_file(f"{REPO}/pyproject.toml").decode()
         base = before.output if before.exit_code == 0 else ""
@@ -279,8 +276,8 @@ def _add_hidden_tests(sb, work: str, task: TaskSpec, grade_: Grade) -> bool:
         sb.write_file(path, task.test_patch.encode())
         for path_ in task.test_paths():
             q = shlex.quote(path_)
-            sb.run(f"cd {REPO} && (git checkout -q HEAD -- {q} 2>/dev/null || rm -rf -- {q})")
-        res = sb.run(f"cd {REPO} && git apply --verbose {path}", timeout=120)
+            sb.run(f"cd {REPO} && ({GIT} checkout -q HEAD -- {q} 2>/dev/null || rm -rf -- {q})")
+        res = sb.run(f"cd {REPO} && {GIT} apply --verbose {path}", timeout=120)
         if res.exit_code != 0:
             grade_.status = "error"
             grade_.error = f"the task's test patch does not apply: {res.output[-2000:]}"
@@ -288,39 +285,65 @@ def _add_hidden_tests(sb, work: str, task: TaskSpec, grade_: Grade) -> bool:
     return True
 
 
+def _read_log(sb, log_path: str, fallback: str) -> str:
+    try:
+        data = sb.read_file(log_path, max_bytes=64 * 1024 * 1024)
+    except (FileNotFoundError, IsADirectoryError, ValueError):
+        return fallback  # the test run removed or replaced its own log: agent-caused
+    return data.decode("utf-8", "replace")
+
+
 def _run_tests(sb, work: str, task: TaskSpec, timeout: float, grade_: Grade) -> None:
+    """The test command as the task gives it, as root; the log parser decides."""
     cmd = task.environment.test_cmd
-    junit = f"{work}/report-{secrets.token_hex(8)}.xml"
-    use_junit = _is_pytest(cmd) and task.grading == "strict"
-    if use_junit:
-        cmd = f"{cmd} --junitxml={junit} -o junit_family=xunit1"
     log_path = f"{work}/test.log"
     res = sb.run(f"cd {REPO} && ( {cmd} ) > {log_path} 2>&1", timeout=timeout)
-    try:
-        log = sb.read_file(log_path, max_bytes=64 * 1024 * 1024).decode("utf-8", "replace")
-    except (FileNotFoundError, ValueError, SweEnvError):
-        log = res.output
-    grade_.log = log[-200_000:]
+    grade_.log = _read_log(sb, log_path, res.output)[-200_000:]
     grade_.exit_code = res.exit_code
     if res.timed_out:
         grade_.status = "timeout"
         grade_.error = f"the tests did not finish within {timeout:g}s"
         return
-    statuses: dict[str, TestStatus] = {}
-    if use_junit:
-        try:
-            statuses = parse_junit_xml(sb.read_file(junit))
-            grade_.report = "junit"
-        except FileNotFoundError:
-            statuses = {}  # exited before pytest wrote its report: nothing counts
-    else:
-        parser = resolve_parser(task.log_parser)
-        if parser is None:
-            grade_.status = "error"
-            grade_.error = f"unknown log parser {task.log_parser!r}"
-            return
-        statuses = parser(log)
-        grade_.report = "log"
-    grade_.tests = {k: str(v) for k, v in statuses.items()}
+    parser = resolve_parser(task.log_parser)
+    if parser is None:
+        grade_.status = "error"
+        grade_.error = f"unknown log parser {task.log_parser!r}"
+        return
+    grade_.tests = {k: str(v) for k, v in parser(grade_.log).items()}
+    grade_.report = "log"
     if grade_.status == "error":
+        grade_.status = "unresolved"
+
+
+def _run_hardened(sb, work, task: TaskSpec, timeout: float, plugins, grade_: Grade) -> None:
+    """pytest as an unprivileged user; results only from the plugin's one-frame channel."""
+    run = harness.HarnessRun(work=work)
+    sb.write_file(f"{run.plugin_dir}/{run.module}.py", harness.plugin_source())
+    sb.write_file(run.nonce_file, run.nonce.encode(), mode=0o600)
+    target = harness.canary_target(list(task.test_paths()))
+    if target and harness.wants_canary(task.environment.test_cmd):
+        with contextlib.suppress(FileNotFoundError, IsADirectoryError, ValueError):
+            source = sb.read_file(f"{REPO}/{target}")
+            sb.write_file(f"{REPO}/{target}", harness.canary(run, source))
+            run.canary_file = target
+    log_path = f"{work}/test.log"
+    script = harness.command(run, task.environment.test_cmd, plugins, REPO, log_path)
+    res = sb.run(script, timeout=timeout)
+    grade_.log = _read_log(sb, log_path, res.output)[-200_000:]
+    grade_.exit_code = res.exit_code
+    if res.timed_out:
+        grade_.status = "timeout"
+        grade_.error = f"the tests did not finish within {timeout:g}s"
+        return
+    try:
+        data = sb.read_file(run.results)
+    except FileNotFoundError:
+        data = b""
+    report = harness.parse(data, run, not task.metadata.get("allow_test_harness_code"))
+    grade_.tests = {k: str(v) for k, v in report.tests.items()}
+    grade_.report = "harness" if report.found else "none"
+    if report.problems:
+        grade_.tampering = [*report.problems, *grade_.tampering]
+        grade_.status = "tampered"
+    elif grade_.status == "error":
         grade_.status = "unresolved"

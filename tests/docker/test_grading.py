@@ -5,11 +5,8 @@ Every spoofing patch below leaves the bug unfixed, so none of them may resolve.
 
 from __future__ import annotations
 
-import shutil
-import subprocess
-from pathlib import Path
-
 import pytest
+from hack_patches import CONFTEST_FORCE_PASS, TASK_ID, base_file, make_patch
 
 from rewards.grade import grade
 from swe_env.images.build import ensure_images
@@ -18,7 +15,6 @@ from swe_env.tasks import find_task
 
 pytestmark = pytest.mark.docker
 
-TASK_ID = "demo/inicfg-delimiter-in-value"
 F2P_TEST = "test_url_value_with_equals_delimiter"
 
 
@@ -29,34 +25,9 @@ def task(docker_client):
     return task
 
 
-def make_patch(task, tmp_path: Path, changes: dict[str, str | None]) -> str:
-    """A git diff of the task's base repository with ``changes`` (None deletes a file)."""
-    repo = tmp_path / "repo"
-    shutil.copytree(task.source.path, repo)
-    git = ["git", "-c", "user.name=t", "-c", "user.email=t@t", "-C", str(repo)]
-    subprocess.run([*git, "init", "-q"], check=True)
-    subprocess.run([*git, "add", "-A"], check=True)
-    subprocess.run([*git, "commit", "-qm", "base"], check=True)
-    for rel, content in changes.items():
-        path = repo / rel
-        if content is None:
-            path.unlink()
-        else:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(content)
-    subprocess.run([*git, "add", "-A"], check=True)
-    return subprocess.run(
-        [*git, "diff", "--cached", "--binary"], check=True, capture_output=True, text=True
-    ).stdout
-
-
-def base_file(task, rel: str) -> str:
-    return (Path(task.source.path) / rel).read_text()
-
-
 def test_gold_resolves_and_empty_does_not(task, docker_client):
     gold = grade(task, task.gold_patch, client=docker_client)
-    assert gold.resolved and gold.status == "resolved" and gold.report == "junit"
+    assert gold.resolved and gold.status == "resolved" and gold.report == "harness"
     assert sorted(gold.fail_to_pass.passed) == sorted(task.fail_to_pass)
     assert gold.apply_method == "git apply"
     empty = grade(task, "", client=docker_client)
@@ -88,17 +59,6 @@ def test_spoof_fake_passed_lines(task, tmp_path, docker_client):
     result = grade(task, patch, client=docker_client)
     assert "PASSED tests/test_issue.py" in result.log  # the lines were printed…
     assert not result.resolved  # …and did not count
-
-
-CONFTEST_FORCE_PASS = """
-import pytest
-
-@pytest.hookimpl(hookwrapper=True)
-def pytest_runtest_makereport(item, call):
-    outcome = yield
-    report = outcome.get_result()
-    report.outcome = "passed"
-"""
 
 
 def test_spoof_conftest_forcing_passes(task, tmp_path, docker_client):
