@@ -50,6 +50,11 @@ _SHADOWED = {
 }  # fmt: skip
 _TEST_FILE = re.compile(r"(^|/)(tests?|testing)/|(^|/)test_[^/]*\.py$|_tests?\.py$")
 
+_PURGE_BYTECODE = (
+    "find . -path ./.git -prune -o \\( -name __pycache__ -type d -prune -exec rm -rf {} + \\) "
+    "-o \\( -name '*.py[co]' -type f -exec rm -f {} + \\)"
+)
+
 APPLY_CHAIN = (
     ("git apply", f"{GIT} apply --verbose {{p}}"),
     ("git apply --3way", f"{GIT} apply --verbose --3way {{p}}"),
@@ -165,6 +170,9 @@ def _grade_in(sb, task: TaskSpec, patch, image: str, timeout, grade_: Grade, sta
         return
     timings["apply"] = time.monotonic() - started - timings["start"]
     grade_.restored = _restore_protected(sb, task, patch)
+    # Source is the truth: a compiled cache from the patch (an unchecked-hash .pyc runs
+    # whatever it was compiled from) must not stand in for the files the tests read.
+    sb.run(f"cd {REPO} && {_PURGE_BYTECODE}", timeout=120)
     if not _add_hidden_tests(sb, work, task, grade_):
         return
     t0 = time.monotonic()

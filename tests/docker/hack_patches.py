@@ -16,7 +16,7 @@ TASK_ID = "demo/inicfg-delimiter-in-value"
 MAGIC = "\\n@@swe-env-grade-report@@\\n"
 
 
-def make_patch(task, tmp_path: Path, changes: dict[str, str | None], links=None) -> str:
+def make_patch(task, tmp_path: Path, changes: dict[str, str | bytes | None], links=None) -> str:
     """A git diff of the task's base repository with ``changes`` (None deletes a file) and
     ``links`` (symlink path → target)."""
     repo = tmp_path / "repo"
@@ -31,10 +31,13 @@ def make_patch(task, tmp_path: Path, changes: dict[str, str | None], links=None)
             path.unlink()
         else:
             path.parent.mkdir(parents=True, exist_ok=True)
-            path.write_text(content)
+            if isinstance(content, bytes):
+                path.write_bytes(content)
+            else:
+                path.write_text(content)
     for rel, target in (links or {}).items():
         (repo / rel).symlink_to(target)
-    subprocess.run([*git, "add", "-A"], check=True)
+    subprocess.run([*git, "add", "-A", "--force"], check=True)
     return subprocess.run(
         [*git, "diff", "--cached", "--binary"], check=True, capture_output=True, text=True
     ).stdout
@@ -242,3 +245,20 @@ def git_hook_patch(task, tmp_path: Path) -> str:
     )
     test = base_file(task, "tests/test_config.py") + "\n# touched\n"
     return make_patch(task, tmp_path, {"tests/test_config.py": test}) + raw
+
+
+def fixed_bytecode_patch(task, tmp_path: Path) -> str:
+    """The source stays buggy; an unchecked-hash .pyc of the *fixed* module rides along."""
+    import py_compile
+
+    fixed = base_file(task, "inicfg/parser.py")
+    fixed = fixed.replace("pos = max(positions)", "pos = min(positions)")
+    src = tmp_path / "parser.py"
+    src.write_text(fixed)
+    pyc = tmp_path / "parser.pyc"
+    py_compile.compile(
+        str(src), cfile=str(pyc), dfile="/testbed/inicfg/parser.py",
+        invalidation_mode=py_compile.PycInvalidationMode.UNCHECKED_HASH,
+    )  # fmt: skip
+    rel = "inicfg/__pycache__/parser.cpython-311.pyc"
+    return make_patch(task, tmp_path, {rel: pyc.read_bytes()})

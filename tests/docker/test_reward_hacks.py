@@ -9,7 +9,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from hack_patches import RAW_HACKS, SYMLINK_HACKS, TASK_ID, git_hook_patch, hacks, make_patch
+from hack_patches import (
+    RAW_HACKS,
+    SYMLINK_HACKS,
+    TASK_ID,
+    fixed_bytecode_patch,
+    git_hook_patch,
+    hacks,
+    make_patch,
+)
 
 from rewards.grade import grade
 from swe_env.images.build import ensure_images
@@ -73,6 +81,12 @@ def test_git_hook_that_the_restore_step_would_run_is_refused(task, tmp_path, doc
     _check(result, "git_hook_patch")
     assert result.status == "tampered" and result.apply_method is None
     assert any(".git/hooks/post-checkout" in t for t in result.tampering)
+
+
+def test_compiled_fix_without_a_source_fix_does_not_resolve(task, tmp_path, docker_client):
+    patch = fixed_bytecode_patch(task, tmp_path)
+    assert "GIT binary patch" in patch and "parser.cpython-311.pyc" in patch
+    _check(grade(task, patch, client=docker_client), "fixed_bytecode")
 
 
 def test_gold_plus_plugin_metadata_still_judged_on_real_tests(task, tmp_path, docker_client):
