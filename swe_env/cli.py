@@ -99,15 +99,39 @@ def images_ls() -> None:
 @app.command()
 def gc(
     ttl: Annotated[
-        float, typer.Option(help="Also remove containers older than this many hours.")
-    ] = 6.0,
+        float | None,
+        typer.Option(help="Only containers older than this many hours (default: any age)."),
+    ] = None,
+    include_live: Annotated[
+        bool,
+        typer.Option(
+            "--include-live",
+            help="Also remove containers older than --ttl whose owner is alive, on another "
+            "host or unknown (this stops running episodes).",
+        ),
+    ] = False,
+    label: Annotated[
+        list[str] | None,
+        typer.Option("--label", help="Only containers with this KEY=VALUE label (repeatable)."),
+    ] = None,
     dry_run: Annotated[bool, typer.Option(help="Only list what would be removed.")] = False,
 ) -> None:
-    """Remove orphaned containers: owner process dead, or older than --ttl hours."""
+    """Remove orphaned containers: those whose owner process is proven dead.
+
+    An owner is dead when it ran on this host and its pid is gone or was reused.
+    Containers of live owners, or of other hosts, are kept unless --include-live (with
+    --ttl) is given.
+    """
     from swe_env.sandbox.gc import find_orphans, remove_orphans
 
+    if include_live and ttl is None:
+        _fail(ValueError("--include-live needs --ttl (remove only containers past an age)"))
+    if any("=" not in item for item in label or []):
+        _fail(ValueError("--label takes KEY=VALUE"))
     client = _client()
-    orphans = find_orphans(client, ttl=ttl * 3600)
+    orphans = find_orphans(
+        client, None if ttl is None else ttl * 3600, include_live=include_live, labels=label
+    )
     table = Table("container", "task", "reason")
     for o in orphans:
         table.add_row(o.name, o.task, o.reason)
