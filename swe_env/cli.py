@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import sys
+import tempfile
 import time
-from typing import Annotated
+from pathlib import Path
+from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from swe_env.errors import SweEnvError
@@ -37,12 +40,64 @@ def _client():
         raise typer.Exit(2) from None
 
 
-def _fail(exc: Exception) -> None:
-    console.print(f"[bold red]error:[/] {exc}")
+def _fail(exc: Exception | str) -> NoReturn:
+    console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
     log = getattr(exc, "log", "")
     if log:
         console.print(log[-4000:], markup=False, highlight=False)
     raise typer.Exit(1)
+
+
+def _why(exc: OSError) -> str:
+    return exc.strerror or str(exc)
+
+
+def input_file(path: Path, option: str) -> Path:
+    """``path`` if it is a readable file; else one error line and exit 1."""
+    if not path.exists():
+        _fail(f"{option} {path}: no such file")
+    if path.is_dir():
+        _fail(f"{option} {path}: is a directory, not a file")
+    try:
+        with path.open("rb"):
+            pass
+    except OSError as exc:
+        _fail(f"{option} {path}: cannot be read ({_why(exc)})")
+    return path
+
+
+def output_dir(path: Path, option: str) -> Path:
+    """Make ``path`` a directory we can write in; else one error line and exit 1."""
+    if path.exists() and not path.is_dir():
+        _fail(f"{option} {path}: is a file, not a directory")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=path):
+            pass
+    except OSError as exc:
+        _fail(f"{option} {path}: cannot write there ({_why(exc)})")
+    return path
+
+
+def output_file(path: Path, option: str) -> Path:
+    """Check that ``path`` can be written as a file (its directory is made); else one
+    error line and exit 1."""
+    if path.is_dir():
+        _fail(f"{option} {path}: is a directory, not a file")
+    output_dir(path.parent, f"{option} {path}: its directory")
+    if path.exists():
+        try:
+            with path.open("ab"):
+                pass
+        except OSError as exc:
+            _fail(f"{option} {path}: cannot be written ({_why(exc)})")
+    return path
+
+
+def interrupted(message: str) -> NoReturn:
+    """Report a Ctrl-C in one line and exit 130 (the shell's code for SIGINT)."""
+    console.print(f"[yellow]interrupted:[/] {escape(message)}", highlight=False, soft_wrap=True)
+    raise typer.Exit(130)
 
 
 @images_app.command("bootstrap")

@@ -8,9 +8,20 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
-from swe_env.cli import _client, _fail, app, console, out
+from swe_env.cli import (
+    _client,
+    _fail,
+    app,
+    console,
+    input_file,
+    interrupted,
+    out,
+    output_dir,
+    output_file,
+)
 from swe_env.cli_tasks import _progress, build_with_progress, load_or_exit
 from swe_env.errors import SweEnvError
 
@@ -49,17 +60,19 @@ def run(
         unknown = wanted - {t.id for t in tasks} - {t.full_id for t in tasks}
         if unknown:
             _fail(ValueError(f"unknown task id(s) in {suite}: {', '.join(sorted(unknown))}"))
+    out_dir = output_dir(out_dir or Path("runs") / time.strftime("run-%Y%m%d-%H%M%S"), "--out")
     client = _client()
     build_with_progress(tasks, client, workers=2)
-    out_dir = out_dir or Path("runs") / time.strftime("run-%Y%m%d-%H%M%S")
     config = SWEEnvConfig(suite=suite, max_turns=max_turns)
     started = time.monotonic()
     with _progress() as progress:
         bar = progress.add_task("episodes", total=len(tasks) * samples, note="")
         resolved = [0]
+        finished = [0]
 
         def done(traj) -> None:
             resolved[0] += traj.resolved
+            finished[0] += 1
             progress.update(bar, advance=1, note=f"{resolved[0]} resolved")
 
         try:
@@ -72,7 +85,13 @@ def run(
                 concurrency=concurrency,
                 on_done=done,
             )
-        except SweEnvError as exc:
+        except KeyboardInterrupt:
+            progress.stop()
+            interrupted(
+                f"{finished[0]} episode(s) finished and saved in {out_dir / 'trajectories.jsonl'}"
+                f"; rerun with --out {out_dir} to run the rest"
+            )
+        except (SweEnvError, OSError, ValueError) as exc:
             progress.stop()
             _fail(exc)
     table = Table("task", "sample", "turns", "reward", "seconds", "status")
@@ -99,9 +118,7 @@ def run(
 
 @app.command()
 def evaluate(
-    predictions: Annotated[
-        Path, typer.Option(help="SWE-bench predictions (JSONL or JSON).", exists=True)
-    ],
+    predictions: Annotated[Path, typer.Option(help="SWE-bench predictions (JSONL or JSON).")],
     suite: Annotated[str, typer.Option(help="Suite the instance ids belong to.")] = "demo",
     workers: Annotated[int, typer.Option(help="Parallel gradings.")] = 2,
     report: Annotated[Path, typer.Option(help="Where to write the summary report.")] = Path(
@@ -118,17 +135,22 @@ def evaluate(
     from swe_env.rollout.evaluate import read_predictions
 
     tasks = {t.id: t for t in load_or_exit(suite)}
-    parsed = read_predictions(predictions, set(tasks))
+    parsed = read_predictions(input_file(predictions, "--predictions"), set(tasks))
     for problem in parsed.problems:
-        console.print(f"[yellow]skipped[/] {problem}")
+        console.print(f"[yellow]skipped[/] {escape(problem)}", highlight=False)
+    if not parsed.predictions:
+        _fail(f"--predictions {predictions}: no valid prediction in it")
+    output_file(report, "--report")
+    run_dir = output_dir(
+        run_dir or report.with_suffix("").parent / (report.stem + "-logs"), "--run-dir"
+    )
     wanted = [tasks[p.instance_id] for p in parsed.predictions if p.patch.strip()]
     client = _client()
     if wanted:
         build_with_progress(wanted, client, workers)
-    run_dir = run_dir or report.with_suffix("").parent / (report.stem + "-logs")
+    counts: dict[str, int] = {}
     with _progress() as progress:
         bar = progress.add_task("grading", total=len(parsed.predictions), note="")
-        counts: dict[str, int] = {}
 
         def done(iid: str, status: str) -> None:
             counts[status] = counts.get(status, 0) + 1
@@ -138,12 +160,20 @@ def evaluate(
             summary = run_eval(
                 tasks, parsed.predictions, run_dir, workers=workers, timeout=timeout, on_done=done
             )
-        except SweEnvError as exc:
+        except KeyboardInterrupt:
+            progress.stop()
+            interrupted(
+                f"{sum(counts.values())} instance(s) graded, their records are in {run_dir}; "
+                "rerun the same command to grade the rest"
+            )
+        except (SweEnvError, OSError) as exc:
             progress.stop()
             _fail(exc)
     summary["invalid_lines"] = parsed.problems
-    report.parent.mkdir(parents=True, exist_ok=True)
-    report.write_text(json.dumps(summary, indent=2))
+    try:
+        report.write_text(json.dumps(summary, indent=2))
+    except OSError as exc:
+        _fail(f"--report {report}: cannot be written ({exc.strerror or exc})")
     table = Table("submitted", "resolved", "unresolved", "empty patch", "error", "invalid lines")
     table.add_row(
         str(summary["submitted_instances"]),

@@ -10,14 +10,14 @@ from typing import Annotated
 
 import typer
 
-from swe_env.cli import _fail, app, console
+from swe_env.cli import _fail, app, console, input_file
 
 
 def read_token(token_file: Path | None) -> tuple[str, str]:
     """The bearer token and where it came from: ``--token-file``, else ``SWE_ENV_TOKEN``,
     else a fresh random one (printed once, so a client can use it)."""
     if token_file is not None:
-        token = token_file.read_text().strip()
+        token = input_file(token_file, "--token-file").read_text().strip()
         if not token:
             raise ValueError(f"{token_file} is empty")
         return token, str(token_file)
@@ -34,8 +34,6 @@ def serve(
         Path | None,
         typer.Option(
             "--token-file",
-            exists=True,
-            dir_okay=False,
             help="File holding the bearer token (default: $SWE_ENV_TOKEN, else a random "
             "token printed at start).",
         ),
