@@ -197,3 +197,36 @@ def test_steady_clients_are_not_cut_off(serve):
             assert r.status_code == 200
             time.sleep(0.7)  # idle between requests is the keep-alive's business
     assert backend.envs[eid].ran == ["echo 0", "echo 1", "echo 2"]
+
+
+# -- the listening socket of swe-env serve ------------------------------------------------
+
+
+def test_serve_listens_first_and_its_connections_do_not_wait_for_delayed_acks():
+    import asyncio
+
+    from swe_env.cli_serve import listen
+
+    sock = listen("127.0.0.1", 0)
+    port = sock.getsockname()[1]
+    with pytest.raises(OSError, match=f"cannot listen on 127.0.0.1:{port}"):
+        listen("127.0.0.1", port)
+    seen: list[int] = []
+
+    async def main() -> None:
+        def accepted(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+            raw = writer.get_extra_info("socket")
+            seen.append(raw.getsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY))
+            writer.close()
+
+        server = await asyncio.start_server(accepted, sock=sock)
+        async with server:
+            _, writer = await asyncio.open_connection("127.0.0.1", port)
+            for _ in range(100):
+                if seen:
+                    break
+                await asyncio.sleep(0.01)
+            writer.close()
+
+    asyncio.run(main())
+    assert seen and seen[0] != 0, "small answers would wait ~40 ms for delayed ACKs"
