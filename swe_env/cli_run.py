@@ -94,6 +94,11 @@ def run(
         except (SweEnvError, OSError, ValueError) as exc:
             progress.stop()
             _fail(exc)
+    _print_results(results, time.monotonic() - started, out_dir)
+
+
+def _print_results(results: list, seconds: float, out_dir: Path) -> None:
+    """The episodes' table and a summary line; exit 1 if any hit an infra error."""
     table = Table("task", "sample", "turns", "reward", "seconds", "status")
     for traj in sorted(results, key=lambda t: (t.task_id, t.sample)):
         status = traj.status if traj.status != "ok" else (traj.grade or {}).get("status", "")
@@ -110,7 +115,7 @@ def run(
     console.print(
         f"{len(results)} episode(s), {n_res} resolved, "
         f"{sum(t.status != 'ok' for t in results)} infra error(s) in "
-        f"{time.monotonic() - started:.1f}s → {out_dir / 'trajectories.jsonl'}"
+        f"{seconds:.1f}s → {out_dir / 'trajectories.jsonl'}"
     )
     if any(t.status != "ok" for t in results):
         raise typer.Exit(1)
@@ -131,7 +136,6 @@ def evaluate(
     timeout: Annotated[float, typer.Option(help="Test timeout per instance (s).")] = 600.0,
 ) -> None:
     """Grade a predictions file like the SWE-bench harness; resumable."""
-    from swe_env.rollout.evaluate import evaluate as run_eval
     from swe_env.rollout.evaluate import read_predictions
 
     tasks = {t.id: t for t in load_or_exit(suite)}
@@ -148,17 +152,45 @@ def evaluate(
     client = _client()
     if wanted:
         build_with_progress(wanted, client, workers)
+    summary = _grade_all(tasks, parsed.predictions, run_dir, workers, timeout)
+    summary["invalid_lines"] = parsed.problems
+    try:
+        report.write_text(json.dumps(summary, indent=2))
+    except OSError as exc:
+        _fail(f"--report {report}: cannot be written ({exc.strerror or exc})")
+    table = Table("submitted", "resolved", "unresolved", "empty patch", "error", "invalid lines")
+    table.add_row(
+        *(
+            str(summary[k])
+            for k in (
+                "submitted_instances",
+                "resolved_instances",
+                "unresolved_instances",
+                "empty_patch_instances",
+                "error_instances",
+            )
+        ),
+        str(len(parsed.problems)),
+    )
+    out.print(table)
+    console.print(f"report → {report}; logs → {run_dir}")
+
+
+def _grade_all(tasks: dict, predictions: list, run_dir: Path, workers: int, timeout: float) -> dict:
+    """Grade with a progress bar; Ctrl-C exits 130 (finished records are kept)."""
+    from swe_env.rollout.evaluate import evaluate as run_eval
+
     counts: dict[str, int] = {}
     with _progress() as progress:
-        bar = progress.add_task("grading", total=len(parsed.predictions), note="")
+        bar = progress.add_task("grading", total=len(predictions), note="")
 
         def done(iid: str, status: str) -> None:
             counts[status] = counts.get(status, 0) + 1
             progress.update(bar, advance=1, note=", ".join(f"{v} {k}" for k, v in counts.items()))
 
         try:
-            summary = run_eval(
-                tasks, parsed.predictions, run_dir, workers=workers, timeout=timeout, on_done=done
+            return run_eval(
+                tasks, predictions, run_dir, workers=workers, timeout=timeout, on_done=done
             )
         except KeyboardInterrupt:
             progress.stop()
@@ -169,19 +201,3 @@ def evaluate(
         except (SweEnvError, OSError) as exc:
             progress.stop()
             _fail(exc)
-    summary["invalid_lines"] = parsed.problems
-    try:
-        report.write_text(json.dumps(summary, indent=2))
-    except OSError as exc:
-        _fail(f"--report {report}: cannot be written ({exc.strerror or exc})")
-    table = Table("submitted", "resolved", "unresolved", "empty patch", "error", "invalid lines")
-    table.add_row(
-        str(summary["submitted_instances"]),
-        str(summary["resolved_instances"]),
-        str(summary["unresolved_instances"]),
-        str(summary["empty_patch_instances"]),
-        str(summary["error_instances"]),
-        str(len(parsed.problems)),
-    )
-    out.print(table)
-    console.print(f"report → {report}; logs → {run_dir}")
