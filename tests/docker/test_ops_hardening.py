@@ -56,8 +56,9 @@ def make_container(docker_client, base_image) -> Iterator:
     tag = uuid.uuid4().hex[:12]
     made: list[str] = []
 
-    def make(pid: int, host: str, created: float) -> str:
+    def make(pid: int, host: str, created: float, **extra: str) -> str:
         labels = {
+            **extra,
             LABEL_MANAGED: "1",
             f"{LABEL_PREFIX}.owner-pid": str(pid),
             f"{LABEL_PREFIX}.owner-host": host,
@@ -208,6 +209,30 @@ class Serve:
         if self.proc.poll() is None:
             self.proc.send_signal(signal.SIGTERM)
             self.proc.wait(60)
+
+
+def test_service_start_up_removes_only_leftovers_of_dead_owners(
+    docker_client, make_container, processes
+):
+    from swe_env.server.containers import LABEL_INSTANCE, Janitor
+
+    live, dead = processes
+    here, name = socket.gethostname(), f"pytest-janitor-{uuid.uuid4().hex[:8]}"
+    running = live()
+    time.sleep(1.1)
+
+    def left_by(pid: int, host: str, created: float) -> str:
+        return make_container(
+            pid, host, created, **{LABEL_SERVICE: name, LABEL_INSTANCE: f"old-{pid}"}
+        )
+
+    alive = left_by(running.pid, here, time.time())  # a twin service still running
+    foreign = left_by(running.pid, "another-host.example", time.time() - 86400)
+    gone = left_by(dead(), here, time.time())  # a service that was killed
+    restarted = left_by(live().pid, here, time.time() - 3600)  # pid reused by a restart
+    Janitor(docker_client, name, "new-instance").remove_orphans()
+    left = {c["Id"] for c in ours(docker_client, **{LABEL_SERVICE: name})}
+    assert left == {alive, foreign}, {"gone": gone, "restarted": restarted}
 
 
 def test_a_second_service_of_the_same_name_leaves_the_first_ones_containers(
