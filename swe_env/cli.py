@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import sys
+import tempfile
 import time
-from typing import Annotated
+from pathlib import Path
+from typing import Annotated, NoReturn
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from swe_env.errors import SweEnvError
@@ -37,12 +40,64 @@ def _client():
         raise typer.Exit(2) from None
 
 
-def _fail(exc: Exception) -> None:
-    console.print(f"[bold red]error:[/] {exc}")
+def _fail(exc: Exception | str) -> NoReturn:
+    console.print(f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True)
     log = getattr(exc, "log", "")
     if log:
         console.print(log[-4000:], markup=False, highlight=False)
     raise typer.Exit(1)
+
+
+def _why(exc: OSError) -> str:
+    return exc.strerror or str(exc)
+
+
+def input_file(path: Path, option: str) -> Path:
+    """``path`` if it is a readable file; else one error line and exit 1."""
+    if not path.exists():
+        _fail(f"{option} {path}: no such file")
+    if path.is_dir():
+        _fail(f"{option} {path}: is a directory, not a file")
+    try:
+        with path.open("rb"):
+            pass
+    except OSError as exc:
+        _fail(f"{option} {path}: cannot be read ({_why(exc)})")
+    return path
+
+
+def output_dir(path: Path, option: str) -> Path:
+    """Make ``path`` a directory we can write in; else one error line and exit 1."""
+    if path.exists() and not path.is_dir():
+        _fail(f"{option} {path}: is a file, not a directory")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=path):
+            pass
+    except OSError as exc:
+        _fail(f"{option} {path}: cannot write there ({_why(exc)})")
+    return path
+
+
+def output_file(path: Path, option: str) -> Path:
+    """Check that ``path`` can be written as a file (its directory is made); else one
+    error line and exit 1."""
+    if path.is_dir():
+        _fail(f"{option} {path}: is a directory, not a file")
+    output_dir(path.parent, f"{option} {path}: its directory")
+    if path.exists():
+        try:
+            with path.open("ab"):
+                pass
+        except OSError as exc:
+            _fail(f"{option} {path}: cannot be written ({_why(exc)})")
+    return path
+
+
+def interrupted(message: str) -> NoReturn:
+    """Report a Ctrl-C in one line and exit 130 (the shell's code for SIGINT)."""
+    console.print(f"[yellow]interrupted:[/] {escape(message)}", highlight=False, soft_wrap=True)
+    raise typer.Exit(130)
 
 
 @images_app.command("bootstrap")
@@ -99,15 +154,39 @@ def images_ls() -> None:
 @app.command()
 def gc(
     ttl: Annotated[
-        float, typer.Option(help="Also remove containers older than this many hours.")
-    ] = 6.0,
+        float | None,
+        typer.Option(help="Only containers older than this many hours (default: any age)."),
+    ] = None,
+    include_live: Annotated[
+        bool,
+        typer.Option(
+            "--include-live",
+            help="Also remove containers older than --ttl whose owner is alive, on another "
+            "host or unknown (this stops running episodes).",
+        ),
+    ] = False,
+    label: Annotated[
+        list[str] | None,
+        typer.Option("--label", help="Only containers with this KEY=VALUE label (repeatable)."),
+    ] = None,
     dry_run: Annotated[bool, typer.Option(help="Only list what would be removed.")] = False,
 ) -> None:
-    """Remove orphaned containers: owner process dead, or older than --ttl hours."""
+    """Remove orphaned containers: those whose owner process is proven dead.
+
+    An owner is dead when it ran on this host and its pid is gone or was reused.
+    Containers of live owners, or of other hosts, are kept unless --include-live (with
+    --ttl) is given.
+    """
     from swe_env.sandbox.gc import find_orphans, remove_orphans
 
+    if include_live and ttl is None:
+        _fail(ValueError("--include-live needs --ttl (remove only containers past an age)"))
+    if any("=" not in item for item in label or []):
+        _fail(ValueError("--label takes KEY=VALUE"))
     client = _client()
-    orphans = find_orphans(client, ttl=ttl * 3600)
+    orphans = find_orphans(
+        client, None if ttl is None else ttl * 3600, include_live=include_live, labels=label
+    )
     table = Table("container", "task", "reason")
     for o in orphans:
         table.add_row(o.name, o.task, o.reason)

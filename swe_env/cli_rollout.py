@@ -11,7 +11,7 @@ from typing import Annotated, Any, Literal
 import typer
 from rich.table import Table
 
-from swe_env.cli import _client, _fail, app, console, out
+from swe_env.cli import _client, _fail, app, console, interrupted, out, output_dir, output_file
 from swe_env.cli_tasks import _progress, build_with_progress, load_or_exit
 
 trajectories_app = typer.Typer(
@@ -170,8 +170,9 @@ def rollout(
             _fail(ValueError(f"unknown task id(s) in {suite}: {', '.join(sorted(unknown))}"))
     if policy == "replay" and any(not t.gold_patch for t in tasks):
         _fail(ValueError("--policy replay needs a gold patch in every task"))
+    default_out = Path("runs") / time.strftime("rollout-%Y%m%d-%H%M%S")
+    out_dir = output_dir(out_dir or default_out, "--out")
     build_with_progress(tasks, _client(), workers=2)
-    out_dir = out_dir or Path("runs") / time.strftime("rollout-%Y%m%d-%H%M%S")
     tally = _Tally()
     with _progress() as progress:
         bar = progress.add_task("episodes", total=len(tasks) * samples, note="")
@@ -214,7 +215,13 @@ def rollout(
                     on_start=tally.start,
                     on_done=done,
                 )
-        except (RuntimeError, OSError) as exc:
+        except KeyboardInterrupt:
+            progress.stop()
+            interrupted(
+                f"{tally.done} episode(s) finished and saved in {out_dir / 'trajectories.jsonl'}"
+                f"; rerun with --out {out_dir} to run the rest"
+            )
+        except (RuntimeError, OSError, ValueError) as exc:
             progress.stop()
             _fail(exc)
         finally:
@@ -248,7 +255,7 @@ def trajectories_stats(
 
     try:
         summary = stats(read_trajectories(run_dir))
-    except FileNotFoundError as exc:
+    except (OSError, ValueError) as exc:
         _fail(exc)
     if as_json:
         out.print_json(json.dumps(summary))
@@ -288,14 +295,14 @@ def trajectories_export(
         _fail(ValueError(f"--format must be parquet or sft, not {format!r}"))
     try:
         records = read_trajectories(run_dir)
-    except FileNotFoundError as exc:
+    except (OSError, ValueError) as exc:
         _fail(exc)
     kept = select(records, resolved_only=resolved_only, min_reward=min_reward)
     base = run_dir if run_dir.is_dir() else run_dir.parent
-    if format == "parquet":
-        dest = dest or base / "trajectories.parquet"
-        count = write_parquet(kept, dest)
-    else:
-        dest = dest or base / "sft.jsonl"
-        count = write_sft(kept, dest)
+    default = "trajectories.parquet" if format == "parquet" else "sft.jsonl"
+    dest = output_file(dest or base / default, "--out")
+    try:
+        count = write_parquet(kept, dest) if format == "parquet" else write_sft(kept, dest)
+    except OSError as exc:
+        _fail(f"--out {dest}: cannot be written ({exc.strerror or exc})")
     console.print(f"[green]✓[/] {count} of {len(records)} episode(s) → {dest}")

@@ -13,7 +13,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from swe_env.cli import _client, _fail, console, images_app, out
+from swe_env.cli import _client, _fail, console, images_app, input_file, out, output_dir
 from swe_env.errors import SweEnvError
 
 tasks_app = typer.Typer(help="List, show, validate and import task suites.", no_args_is_help=True)
@@ -199,7 +199,7 @@ def tasks_validate(
 
 @tasks_app.command("import-swebench")
 def tasks_import_swebench(
-    file: Annotated[Path, typer.Argument(help="SWE-bench JSON or JSONL file.", exists=True)],
+    file: Annotated[Path, typer.Argument(help="SWE-bench JSON or JSONL file.")],
     out_dir: Annotated[Path, typer.Option("--out", help="Suite directory to write.")],
     repo_mirror: Annotated[
         Path | None,
@@ -213,20 +213,24 @@ def tasks_import_swebench(
     ] = None,
     spec_file: Annotated[
         Path | None,
-        typer.Option(
-            exists=True, help="YAML/JSON {repo: {version: spec}} overriding swebench's table."
-        ),
+        typer.Option(help="YAML/JSON {repo: {version: spec}} overriding swebench's table."),
     ] = None,
 ) -> None:
     """Convert SWE-bench instances into a native suite (one task.yaml per instance)."""
     from swe_env.tasks.swebench import import_swebench, load_spec_file
 
+    input_file(file, "FILE")
+    if spec_file is not None:
+        input_file(spec_file, "--spec-file")
+    if repo_mirror is not None and not repo_mirror.is_dir():
+        _fail(f"--repo-mirror {repo_mirror}: not a directory")
+    output_dir(out_dir, "--out")
     try:
         specs = load_spec_file(spec_file) if spec_file else None
         report = import_swebench(
             file, out_dir, mirror=repo_mirror, git_url_template=git_url_template, specs=specs
         )
-    except SweEnvError as exc:
+    except (SweEnvError, OSError) as exc:
         _fail(exc)
     data = report.model_dump() if hasattr(report, "model_dump") else vars(report)
     out.print_json(json.dumps(data, default=str))

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from swe_env.errors import SweEnvError
+from swe_env.rollout.stopping import run_jobs
 from swe_env.tasks.spec import TaskSpec
 
 
@@ -86,6 +87,53 @@ def _key(patch: str) -> str:
     return hashlib.sha256(patch.encode("utf-8", "surrogateescape")).hexdigest()
 
 
+def _grade_one(
+    pred: Prediction, task: TaskSpec, run_dir: Path, timeout: float, stop: threading.Event
+) -> tuple[str, str] | None:
+    """Grade one prediction into ``run_dir/<id>/``; None if ``stop`` was set meanwhile."""
+    from rewards.grade import grade
+
+    if stop.is_set():
+        return None
+    inst = run_dir / pred.instance_id
+    record = inst / "grade.json"
+    if record.exists():
+        try:
+            old = json.loads(record.read_text())
+            # Infrastructure errors are never cached: a rerun retries them.
+            if old.get("patch_sha256") == _key(pred.patch) and old["status"] != "error":
+                return pred.instance_id, old["status"]
+        except (json.JSONDecodeError, KeyError):
+            pass
+    inst.mkdir(parents=True, exist_ok=True)
+    (inst / "patch.diff").write_text(pred.patch, errors="surrogateescape")
+    logs: dict[str, str] = {}
+    if not pred.patch.strip():
+        status = "empty_patch"
+        data: dict[str, Any] = {"status": status, "resolved": False}
+    else:
+        try:
+            g = grade(task, pred.patch, timeout=timeout)
+            graded = {"resolved", "unresolved", "patch_failed", "timeout", "tampered"}
+            if g.status == "resolved":
+                status = "resolved"
+            else:
+                status = "unresolved" if g.status in graded else "error"
+            data = g.model_dump()
+            logs = {"test.log": g.log, "apply.log": g.apply_log}
+        except SweEnvError as exc:
+            status, data = "error", {"status": "error", "error": str(exc)}
+    if stop.is_set():
+        return None  # the grading may have been cut short: no record
+    for name, text in logs.items():
+        (inst / name).write_text(text)
+    data.update(patch_sha256=_key(pred.patch), model=pred.model, status=status)
+    tmp = record.with_suffix(".tmp")
+    tmp.write_text(json.dumps(data, indent=2, default=str))
+    tmp.replace(record)  # atomic: a crash never leaves half a record
+    return pred.instance_id, status
+
+
 def evaluate(
     tasks: dict[str, TaskSpec],
     predictions: list[Prediction],
@@ -95,52 +143,25 @@ def evaluate(
     timeout: float = 600.0,
     on_done: Callable[[str, str], None] = lambda iid, status: None,
 ) -> dict[str, Any]:
-    """Grade every prediction (resuming from ``run_dir``) and return the summary report."""
-    from rewards.grade import grade
+    """Grade every prediction (resuming from ``run_dir``) and return the summary report.
 
+    On Ctrl-C (KeyboardInterrupt) grading stops within seconds: gradings still running
+    are cut short and leave no record, finished ones keep theirs; the interrupt is
+    re-raised. A rerun grades the rest.
+    """
     run_dir.mkdir(parents=True, exist_ok=True)
     outcome: dict[str, str] = {}
+    stop = threading.Event()
 
-    def one(pred: Prediction) -> tuple[str, str]:
-        inst = run_dir / pred.instance_id
-        record = inst / "grade.json"
-        if record.exists():
-            try:
-                old = json.loads(record.read_text())
-                # Infrastructure errors are never cached: a rerun retries them.
-                if old.get("patch_sha256") == _key(pred.patch) and old["status"] != "error":
-                    return pred.instance_id, old["status"]
-            except (json.JSONDecodeError, KeyError):
-                pass
-        inst.mkdir(parents=True, exist_ok=True)
-        (inst / "patch.diff").write_text(pred.patch, errors="surrogateescape")
-        if not pred.patch.strip():
-            status = "empty_patch"
-            data: dict[str, Any] = {"status": status, "resolved": False}
-        else:
-            try:
-                g = grade(tasks[pred.instance_id], pred.patch, timeout=timeout)
-                graded = {"resolved", "unresolved", "patch_failed", "timeout", "tampered"}
-                if g.status == "resolved":
-                    status = "resolved"
-                else:
-                    status = "unresolved" if g.status in graded else "error"
-                data = g.model_dump()
-                (inst / "test.log").write_text(g.log)
-                (inst / "apply.log").write_text(g.apply_log)
-            except SweEnvError as exc:
-                status, data = "error", {"status": "error", "error": str(exc)}
-        data.update(patch_sha256=_key(pred.patch), model=pred.model, status=status)
-        tmp = record.with_suffix(".tmp")
-        tmp.write_text(json.dumps(data, indent=2, default=str))
-        tmp.replace(record)  # atomic: a crash never leaves half a record
-        return pred.instance_id, status
+    def one(pred: Prediction) -> tuple[str, str] | None:
+        return _grade_one(pred, tasks[pred.instance_id], run_dir, timeout, stop)
 
-    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-        for future in as_completed([pool.submit(one, p) for p in predictions]):
-            iid, status = future.result()
-            outcome[iid] = status
-            on_done(iid, status)
+    def keep(result: tuple[str, str]) -> None:
+        iid, status = result
+        outcome[iid] = status
+        on_done(iid, status)
+
+    run_jobs(one, predictions, keep, workers=workers, stop=stop)
     return summary(list(tasks), predictions, outcome)
 
 

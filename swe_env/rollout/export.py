@@ -31,11 +31,13 @@ def read_trajectories(path: Path) -> list[dict[str, Any]]:
     first ``ok`` record is kept, else the last record.
 
     Raises:
-        FileNotFoundError: there is no trajectories file.
+        OSError: there is no trajectories file, or it cannot be read.
+        ValueError: the file is not empty but holds no record (not a trajectories file).
     """
     file = trajectories_path(path)
     chosen: dict[tuple[str, int], dict[str, Any]] = {}
-    for line in file.read_text().splitlines():
+    text = file.read_bytes().decode("utf-8", errors="replace")  # a torn multibyte char
+    for line in text.splitlines():
         try:
             rec = json.loads(line)
         except json.JSONDecodeError:
@@ -47,6 +49,8 @@ def read_trajectories(path: Path) -> list[dict[str, Any]]:
         if old is None or old.get("status") != "ok":
             chosen.pop(key, None)  # re-insert: file order follows the kept record
             chosen[key] = rec
+    if not chosen and text.strip():
+        raise ValueError(f"{file} holds no trajectory record (is it a trajectories.jsonl?)")
     return list(chosen.values())
 
 

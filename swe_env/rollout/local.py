@@ -6,7 +6,6 @@ import contextlib
 import threading
 import traceback
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +13,7 @@ from swe_env.env import SWEEnv, SWEEnvConfig
 from swe_env.errors import SweEnvError
 from swe_env.rollout.agent import AgentConfig
 from swe_env.rollout.episode import run_with_retries
+from swe_env.rollout.stopping import StoppableEnv, run_jobs
 from swe_env.rollout.trajectory import Trajectory, TrajectoryWriter
 from swe_env.tasks.spec import TaskSpec
 
@@ -116,24 +116,46 @@ def run_local(
     Finished trajectories are appended to ``out_dir/trajectories.jsonl`` as they
     complete; pairs already there are skipped, so a rerun resumes. ``make_policy(task)``
     makes one policy per episode; ``make_env(config)`` one environment per thread.
+
+    On Ctrl-C (KeyboardInterrupt) the run stops within seconds: queued episodes never
+    start, running ones are cut short (their containers removed) and not recorded,
+    finished ones are on disk; the interrupt is re-raised. A rerun runs the rest.
     """
     writer = TrajectoryWriter(out_dir)
     jobs = pending_jobs(writer, tasks, samples)
     results: list[Trajectory] = []
     envs = ThreadEnvs(config, make_env)
+    stop = threading.Event()
 
-    def one(task: TaskSpec, sample: int) -> Trajectory:
+    def one(job: tuple[TaskSpec, int]) -> Trajectory | None:
+        task, sample = job
+        if stop.is_set():
+            return None
         on_start(task.full_id, sample)
-        return run_job(envs.get, task, make_policy, sample, agent=agent, retries=retries)
+        traj = run_job(
+            lambda: StoppableEnv(envs.get(), stop),
+            task,
+            make_policy,
+            sample,
+            agent=agent,
+            retries=retries,
+        )
+        return None if stop.is_set() else traj
+
+    def keep(traj: Trajectory) -> None:
+        writer.write(traj)
+        results.append(traj)
+        on_done(traj)
 
     try:
-        with ThreadPoolExecutor(max_workers=max(1, concurrency)) as pool:
-            futures = [pool.submit(one, task, sample) for task, sample in jobs]
-            for future in as_completed(futures):
-                traj = future.result()
-                writer.write(traj)
-                results.append(traj)
-                on_done(traj)
+        run_jobs(
+            one,
+            jobs,
+            keep,
+            workers=concurrency,
+            stop=stop,
+            docker_host=config.sandbox.docker_host,
+        )
     finally:
         envs.close()
     return results

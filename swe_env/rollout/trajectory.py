@@ -92,17 +92,18 @@ class TrajectoryWriter:
         self._lock = threading.Lock()
         self._done: set[tuple[str, int]] = set()
         if self.path.exists():
-            text = self.path.read_text()
-            if text and not text.endswith("\n"):
+            data = self.path.read_bytes()
+            if data and not data.endswith(b"\n"):
                 # A crash tore the last line: drop it, so the next record starts clean.
-                text = text[: text.rfind("\n") + 1]
-                self.path.write_text(text)
-            for line in text.splitlines():
+                data = data[: data.rfind(b"\n") + 1]
+                with self.path.open("r+b") as fh:
+                    fh.truncate(len(data))
+            for line in data.decode("utf-8", errors="replace").splitlines():
                 try:
                     rec = json.loads(line)
                 except json.JSONDecodeError:
-                    continue  # a torn last line from a crash: ignored, rewritten on resume
-                if rec.get("status") == "ok":
+                    continue  # a damaged line: ignored, its pair is rerun
+                if isinstance(rec, dict) and rec.get("status") == "ok" and "task_id" in rec:
                     self._done.add((rec["task_id"], int(rec.get("sample", 0))))
 
     def done(self, task_id: str, sample: int) -> bool:

@@ -59,9 +59,25 @@ IdempotencyKey = Annotated[
         alias="Idempotency-Key",
         max_length=200,
         description="Resending a request with the same key returns the first answer; "
-        "the action does not run twice.",
+        "the action does not run twice. The same key with a different body answers 422 "
+        "(kind idempotency_key_reused).",
     ),
 ]
+KEY_REUSED = {
+    422: {
+        "description": "Validation error, or an Idempotency-Key reused with another body",
+        "content": {
+            "application/json": {
+                "schema": {
+                    "anyOf": [
+                        {"$ref": "#/components/schemas/ErrorBody"},
+                        {"$ref": "#/components/schemas/HTTPValidationError"},
+                    ]
+                }
+            }
+        },
+    }
+}
 HTTP_KINDS = {400: "bad_request", 404: "not_found", 405: "method_not_allowed"}
 _bearer = HTTPBearer(auto_error=False, description="The service token.")
 
@@ -153,7 +169,7 @@ def create_app(
         "/v1/episodes",
         status_code=201,
         response_model=EpisodeCreated,
-        responses=errors(400, 404, 413, 429, 503, 504),
+        responses={**errors(400, 404, 413, 429, 503, 504), **KEY_REUSED},
         tags=["episodes"],
     )
     async def create_episode(
@@ -163,14 +179,14 @@ def create_app(
 
         429 with Retry-After when ``max_episodes`` are open. 404 for an unknown suite or
         task. 503 on an infrastructure fault (retryable unless the task or its image is
-        broken).
+        broken). 422 when the Idempotency-Key was used with another body.
         """
         return await m.create(body, key)
 
     @api.post(
         "/v1/episodes/{episode_id}/step",
         response_model=StepResult,
-        responses=errors(400, 404, 409, 413, 500, 503, 504),
+        responses={**errors(400, 404, 409, 413, 500, 503, 504), **KEY_REUSED},
         tags=["episodes"],
     )
     async def step_episode(
@@ -180,7 +196,8 @@ def create_app(
 
         409 once the episode is done or failed. 503 (an infrastructure fault) and 504
         (the step deadline) fail the episode; its containers are removed. A replayed
-        answer carries ``Idempotent-Replayed: true``.
+        answer carries ``Idempotent-Replayed: true``; a key reused with another action
+        answers 422.
         """
         result, replayed = await m.step(episode_id, body.action, key)
         # The hot path: serialized straight from the model, skipping FastAPI's second

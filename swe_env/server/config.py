@@ -36,12 +36,16 @@ class ServerConfig(BaseModel):
     """Added to a ``/v1/grade`` request's test timeout to get its hard deadline."""
     max_body_bytes: int = Field(8 * 1024 * 1024, ge=1024)
     """Largest request body; a bigger one answers 413."""
+    request_timeout: float = Field(60.0, gt=0)
+    """Seconds a client has to send a whole request (headers and body, from its first
+    byte or from connecting) or to take an answer. A slower one gets 408 (or is cut off)
+    and its connection is closed. Applies when run by ``swe-env serve`` or ``LiveServer``."""
     idempotency_entries: int = Field(64, ge=1)
     """Step responses remembered per episode for ``Idempotency-Key`` replays."""
     service_name: str = Field("swe-env", pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$")
     """Label value on every container the service starts. On start-up the service removes
-    containers with this name left by an earlier run; give each service sharing an engine
-    its own name."""
+    containers with this name whose owner process is proven dead (an earlier run on this
+    host); those of a live service, or of another host, are left alone."""
     workers: int | None = Field(None, ge=1)
     """Threads for blocking Docker work (default: max_episodes + max_grades + 4)."""
     sandbox: DockerSandboxConfig = Field(default_factory=DockerSandboxConfig)

@@ -7,9 +7,11 @@ besides the usual ``swe-env.*`` owner labels, three more:
 - ``swe-env.service-instance``: one id per service process;
 - ``swe-env.service-episode``: the episode (or grading call) it belongs to.
 
-Owner pids do not identify a service that runs in a container (it is pid 1 after every
-restart), so start-up removes containers of the same service name from other instances,
-and shutdown removes this instance's.
+Shutdown removes this instance's containers. Start-up removes those of earlier instances
+of the same service name whose owner is proven dead (see :func:`swe_env.sandbox.gc.owner_of`):
+a service still running elsewhere under the same name keeps its containers. A service
+that runs in a container is pid 1 after every restart; its pid is then judged "reused"
+because the new process started after the old containers were created.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ import docker.errors
 import requests.exceptions
 
 from swe_env.sandbox.docker import LABEL_PREFIX
-from swe_env.sandbox.gc import Orphan, remove_orphans
+from swe_env.sandbox.gc import Orphan, owner_of, remove_orphans
 
 LABEL_SERVICE = f"{LABEL_PREFIX}.service"
 LABEL_INSTANCE = f"{LABEL_PREFIX}.service-instance"
@@ -108,13 +110,24 @@ class Janitor:
         return self._remove(self._list(f"{LABEL_INSTANCE}={self.instance}"), "service shutdown")
 
     def remove_orphans(self) -> int:
-        """Force-remove containers left by earlier instances of this service (start-up)."""
-        stale = [
-            c
-            for c in self._list(f"{LABEL_SERVICE}={self.service}")
-            if (c.get("Labels") or {}).get(LABEL_INSTANCE) != self.instance
-        ]
-        return self._remove(stale, "left by an earlier service instance")
+        """Remove containers of earlier instances of this service whose owner is proven
+        dead (start-up). Those of a live owner, or of another host, are left alone."""
+        stale = []
+        for c in self._list(f"{LABEL_SERVICE}={self.service}"):
+            labels = c.get("Labels") or {}
+            if labels.get(LABEL_INSTANCE) == self.instance:
+                continue
+            owner = owner_of(labels, c.get("Created"))
+            if owner.state == "dead":
+                stale.append(c)
+            else:
+                log.info(
+                    "keeping container %s of service %s: %s",
+                    c["Id"][:12],
+                    self.service,
+                    owner.reason,
+                )
+        return self._remove(stale, "left by a dead instance of this service")
 
     def count_alive(self) -> int:
         """Containers of this instance that exist now (running or not)."""

@@ -34,7 +34,7 @@ from swe_env.server.models import (
     StepResult,
     invalid,
 )
-from swe_env.server.state import Episode, close_quietly, fault
+from swe_env.server.state import Episode, close_quietly, fault, fingerprint, key_reused
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -63,8 +63,8 @@ class EpisodeManager:
         self._ended: OrderedDict[str, str] = OrderedDict()
         self._creating = 0
         self._grading = 0
-        self._created: OrderedDict[str, EpisodeCreated] = OrderedDict()
-        self._pending: dict[str, asyncio.Future[EpisodeCreated]] = {}
+        self._created: OrderedDict[str, tuple[str, EpisodeCreated]] = OrderedDict()
+        self._pending: dict[str, tuple[str, asyncio.Future[EpisodeCreated]]] = {}
         self._reaper: asyncio.Task | None = None
         self._tasks: set[asyncio.Task] = set()
         metrics.active_episodes.set_function(lambda: len(self.episodes) + self._creating)
@@ -190,12 +190,18 @@ class EpisodeManager:
         return full_id
 
     async def create(self, req: CreateEpisode, key: str | None = None) -> EpisodeCreated:
-        """Open an episode (reset). With ``key``, a resent request gets the first answer."""
+        """Open an episode (reset). With ``key``, a resent request gets the first answer;
+        the same key with a different body answers 422."""
+        digest = fingerprint(req.model_dump(mode="json")) if key is not None else ""
         if key is not None:
-            if key in self._created:
-                return self._created[key]
-            if key in self._pending:
-                return await asyncio.shield(self._pending[key])
+            known = self._created.get(key) or self._pending.get(key)
+            if known is not None:
+                if known[0] != digest:
+                    raise key_reused(key)
+                answer = known[1]
+                if isinstance(answer, EpisodeCreated):
+                    return answer
+                return await asyncio.shield(answer)
         if self.closing:
             raise ServiceError(503, "shutting_down", "the service is shutting down", retryable=True)
         config = self.episode_config(req.config)
@@ -211,7 +217,7 @@ class EpisodeManager:
         pending: asyncio.Future[EpisodeCreated] = asyncio.get_running_loop().create_future()
         pending.add_done_callback(lambda f: f.cancelled() or f.exception())
         if key is not None:
-            self._pending[key] = pending
+            self._pending[key] = (digest, pending)
         self._creating += 1
         try:
             created = await self._open(config, task_id, req.seed)
@@ -227,7 +233,7 @@ class EpisodeManager:
                 self._pending.pop(key, None)
         pending.set_result(created)
         if key is not None:
-            self._created[key] = created
+            self._created[key] = (digest, created)
             while len(self._created) > 4 * self.config.max_episodes:
                 self._created.popitem(last=False)
         return created
@@ -282,20 +288,24 @@ class EpisodeManager:
         """Run one action. Returns (result, replayed).
 
         Raises:
-            ServiceError: 404 unknown episode, 409 episode over or failed, 503 an
+            ServiceError: 404 unknown episode, 409 episode over or failed, 422 an
+                Idempotency-Key already used with another action, 503 an
                 infrastructure fault (the episode fails), 504 the step deadline.
         """
         ep = self._lookup(episode_id)
+        digest = fingerprint(action) if key is not None else ""
         async with ep.lock:
             if key is not None and key in ep.replies:
                 ep.replies.move_to_end(key)
-                reply: StepResult | ServiceError = ep.replies[key]
+                first, reply = ep.replies[key]
+                if first != digest:
+                    raise key_reused(key)
                 replayed = True
             else:
                 reply = await self._step_locked(ep, action)
                 replayed = False
                 if key is not None:
-                    ep.replies[key] = reply
+                    ep.replies[key] = (digest, reply)
                     while len(ep.replies) > self.config.idempotency_entries:
                         ep.replies.popitem(last=False)
         if isinstance(reply, ServiceError):

@@ -21,6 +21,9 @@ def free_port(host: str = "127.0.0.1") -> int:
 class LiveServer:
     """A real uvicorn serving ``app`` on ``host``; use as a context manager.
 
+    A service app (one with ``app.state.config``) gets the same slow-client deadlines as
+    under ``swe-env serve``.
+
     Leaving the block runs the app's shutdown (its lifespan) and joins the thread.
 
     Raises:
@@ -33,6 +36,11 @@ class LiveServer:
         self.host = host
         self.port = port or free_port(host)
         options.setdefault("log_level", "warning")
+        service = getattr(getattr(app, "state", None), "config", None)
+        if "http" not in options and service is not None:
+            from swe_env.server.protocol import deadline_protocol
+
+            options["http"] = deadline_protocol(service.request_timeout)
         config = uvicorn.Config(app, host=host, port=self.port, **options)
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, name="swe-env-live", daemon=True)

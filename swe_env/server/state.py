@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import json
 import logging
 import time
 from collections import OrderedDict
@@ -31,7 +33,10 @@ class Episode:
     failure: str | None = None
     running: Future | None = None
     """The step running in a worker thread, if any (it may outlive a timed-out request)."""
-    replies: OrderedDict[str, StepResult | ServiceError] = field(default_factory=OrderedDict)
+    replies: OrderedDict[str, tuple[str, StepResult | ServiceError]] = field(
+        default_factory=OrderedDict
+    )
+    """Idempotency-Key -> (fingerprint of the request, its answer)."""
     closed: bool = False
     freed: bool = False
 
@@ -45,6 +50,22 @@ class Episode:
             idle_seconds=max(0.0, time.monotonic() - self.last_used),
             failure=self.failure,
         )
+
+
+def fingerprint(body: Any) -> str:
+    """A digest of a request body (JSON data), for telling a replay from a reused key."""
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def key_reused(key: str) -> ServiceError:
+    """The 422 answer to an Idempotency-Key resent with a different body."""
+    return ServiceError(
+        422,
+        "idempotency_key_reused",
+        f"Idempotency-Key {key!r} was already used with a different request body; "
+        "use a new key for a new request",
+    )
 
 
 def fault(exc: SweEnvError, retryable: bool) -> ServiceError:

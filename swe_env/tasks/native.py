@@ -63,6 +63,20 @@ def _read(task_dir: Path, rel: str, what: str, yaml_path: Path) -> Path:
     return target
 
 
+def _text(path: Path, what: str, yaml_path: Path) -> str:
+    """The UTF-8 text of ``path``, or a TaskError naming the field and the file."""
+    try:
+        return path.read_bytes().decode()
+    except UnicodeDecodeError as exc:
+        raise TaskError(
+            f"{yaml_path}: field {what!r}: {path} is not UTF-8 text (byte {exc.start})"
+        ) from None
+    except OSError as exc:
+        raise TaskError(
+            f"{yaml_path}: field {what!r}: cannot read {path}: {exc.strerror}"
+        ) from None
+
+
 def load_task(task_dir: Path, suite: str = "") -> TaskSpec:
     """Load one task directory.
 
@@ -71,9 +85,13 @@ def load_task(task_dir: Path, suite: str = "") -> TaskSpec:
     """
     yaml_path = task_dir / "task.yaml"
     try:
-        raw = yaml.load(yaml_path.read_text(), Loader=_SafeLoader)
+        raw = yaml.load(yaml_path.read_bytes().decode(), Loader=_SafeLoader)
     except FileNotFoundError:
         raise TaskError(f"{yaml_path}: no such file") from None
+    except UnicodeDecodeError as exc:
+        raise TaskError(f"{yaml_path}: not UTF-8 text (byte {exc.start}); is it binary?") from None
+    except OSError as exc:
+        raise TaskError(f"{yaml_path}: cannot be read: {exc.strerror or exc}") from None
     except yaml.YAMLError as exc:
         raise TaskError(f"{yaml_path}: not valid YAML: {exc}") from None
     if not isinstance(raw, dict):
@@ -91,14 +109,14 @@ def load_task(task_dir: Path, suite: str = "") -> TaskSpec:
         for file in sorted(p for p in root.rglob("*") if p.is_file()):
             if "__pycache__" in file.parts:
                 continue
-            hidden[file.relative_to(root).as_posix()] = file.read_text()
+            hidden[file.relative_to(root).as_posix()] = _text(file, "hidden_tests", yaml_path)
     test_patch = (
-        _read(task_dir, spec.test_patch, "test_patch", yaml_path).read_bytes().decode()
+        _text(_read(task_dir, spec.test_patch, "test_patch", yaml_path), "test_patch", yaml_path)
         if spec.test_patch
         else None
     )
     gold = (
-        _read(task_dir, spec.gold_patch, "gold_patch", yaml_path).read_bytes().decode()
+        _text(_read(task_dir, spec.gold_patch, "gold_patch", yaml_path), "gold_patch", yaml_path)
         if spec.gold_patch
         else None
     )

@@ -235,7 +235,9 @@ def test_step_deadline_fails_the_episode(serve):
         state = http.get(f"/v1/episodes/{eid}").json()
         assert state["status"] == "failed" and "step_timeout" in state["failure"]
         replay = http.post(
-            f"/v1/episodes/{eid}/step", json={"action": "x"}, headers={"Idempotency-Key": "slow"}
+            f"/v1/episodes/{eid}/step",
+            json={"action": {"name": "sleep", "seconds": 1.2}},
+            headers={"Idempotency-Key": "slow"},
         )
         assert replay.status_code == 504
         r = http.post(f"/v1/episodes/{eid}/step", json={"action": "ls"})
