@@ -1,0 +1,371 @@
+"""Disk budgets: how much of the host's disk one container may take.
+
+Three layers, from strongest to weakest:
+
+1. **Quota.** Containers are created with ``storage_opt={"size": budget}``. Drivers
+   that support it (overlay2 on xfs with pquota, btrfs, zfs, devicemapper) then fail
+   writes past the budget with ENOSPC. Engines that refuse the option (fuse-overlayfs,
+   overlay2 on ext4) are remembered per engine, and later containers skip the attempt.
+2. **Watcher.** Without a quota, one thread per process (:class:`_Watcher`) measures the
+   writable layer of every guarded container. When the engine is local, it walks the
+   container's ``GraphDriver.UpperDir`` (and its volumes) from the host: only the files
+   the container changed are walked. When those paths are not reachable (remote
+   engine), it runs ``du`` in the container and subtracts the size measured at start.
+   A container found over budget is killed (SIGKILL to its init: every process dies,
+   including writers that are not children of the shell). **Nothing is deleted**: the
+   layer keeps at most budget + overshoot until the container is removed, and a later
+   ``run`` restarts the container with its files. The guard stays marked
+   :attr:`DiskGuard.exceeded` for the rest of the container's life.
+3. **Limits on create** (with any driver): RLIMIT_FSIZE = budget, so a single file
+   cannot outgrow the budget between two polls; RLIMIT_CORE = 0, so crashes write no
+   core files; and the ``none`` log driver, so writes to ``/proc/1/fd/1`` do not
+   land in a log file on the host.
+
+Overshoot without a quota is bounded by write speed x (poll interval + the time one
+round of measurements and the kill take); the tests measure it. tmpfs mounts
+(``/dev/shm``, ``/dev``, and ``/sys/fs/cgroup`` on cgroup v1) are not on disk: their
+pages are charged to the container's memory limit, which bounds them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import stat
+import threading
+import time
+from dataclasses import asdict, dataclass
+from typing import Any, Literal, Protocol
+
+log = logging.getLogger(__name__)
+
+BLOCK = 4096
+"""Every file, directory or link is charged at least one block: empty files cost the
+host an inode, and millions of them would exhaust the host's inode table."""
+WATCHER_NAME = "swe-env-disk-watcher"
+MAX_DUTY = 0.1
+"""A guard is measured at most this fraction of the time: a layer that takes 10 ms to
+walk is walked every 100 ms at most, whatever the configured poll interval."""
+
+Mode = Literal["quota", "host", "exec", "unmeasured"]
+
+# Per engine: does it accept ``storage_opt={"size": …}``? Filled by the first create.
+_QUOTA_SUPPORT: dict[str, bool] = {}
+
+
+def engine_key(client: Any) -> str:
+    """An identifier of the engine ``client`` talks to (URL and socket path)."""
+    api = client.api
+    adapter = getattr(api, "_custom_adapter", None)
+    return f"{api.base_url}|{getattr(adapter, 'socket_path', '')}"
+
+
+def _refuses_storage_opt(exc: Exception) -> bool:
+    text = str(exc).lower()
+    return "storage-opt" in text or "storage opt" in text or "storageopt" in text
+
+
+def create_options(budget: int | None) -> dict[str, Any]:
+    """``containers.create`` keyword arguments that hold with any storage driver."""
+    ulimits = [{"name": "core", "soft": 0, "hard": 0}]
+    if budget is not None:
+        ulimits.append({"name": "fsize", "soft": budget, "hard": budget})
+    return {"ulimits": ulimits, "log_config": {"type": "none"}}
+
+
+def create_container(
+    client: Any, image: str, budget: int | None, **kwargs: Any
+) -> tuple[Any, bool]:
+    """``client.containers.create(image, **kwargs)`` under a disk budget.
+
+    Returns the container and whether the engine enforces the budget as a quota.
+
+    Raises:
+        docker.errors.APIError: as ``containers.create`` does, except for a refused
+            ``storage_opt``, which is retried without it.
+    """
+    import docker.errors
+
+    kwargs = {**kwargs, **create_options(budget)}
+    key = engine_key(client)
+    if budget is not None and _QUOTA_SUPPORT.get(key, True):
+        try:
+            container = client.containers.create(image, storage_opt={"size": str(budget)}, **kwargs)
+        except docker.errors.APIError as exc:
+            if not _refuses_storage_opt(exc):
+                raise
+            log.info("engine %s refuses --storage-opt size (%s); using the watcher", key, exc)
+            _QUOTA_SUPPORT[key] = False
+        else:
+            _QUOTA_SUPPORT[key] = True
+            return container, True
+    return client.containers.create(image, **kwargs), False
+
+
+# -- measuring --------------------------------------------------------------------------
+class Meter(Protocol):
+    """Measures the bytes a container added to the host's disk."""
+
+    mode: Mode
+
+    def measure(self) -> int:
+        """The current usage, in bytes. Raises OSError when it cannot be measured."""
+        ...
+
+
+def tree_usage(roots: list[str]) -> int:
+    """Allocated bytes under ``roots`` (not following links), at least :data:`BLOCK` per
+    entry, hard links counted once. Entries that vanish during the walk are skipped."""
+    total = 0
+    seen: set[tuple[int, int]] = set()
+    stack = list(roots)
+    while stack:
+        path = stack.pop()
+        try:
+            it = os.scandir(path)
+        except (FileNotFoundError, NotADirectoryError):
+            continue
+        with it:
+            for entry in it:
+                try:
+                    st = entry.stat(follow_symlinks=False)
+                except FileNotFoundError:
+                    continue
+                if st.st_nlink > 1 and not stat.S_ISDIR(st.st_mode):
+                    if (st.st_dev, st.st_ino) in seen:
+                        continue
+                    seen.add((st.st_dev, st.st_ino))
+                total += max(st.st_blocks * 512, BLOCK)
+                if stat.S_ISDIR(st.st_mode):
+                    stack.append(entry.path)
+    return total
+
+
+class HostMeter:
+    """Walks the container's writable layer and volumes from the host (local engine)."""
+
+    mode: Mode = "host"
+
+    def __init__(self, roots: list[str]) -> None:
+        self.roots = roots
+
+    def measure(self) -> int:
+        if not os.path.isdir(self.roots[0]):
+            raise OSError(f"{self.roots[0]} is gone")
+        return tree_usage(self.roots)
+
+
+class ExecMeter:
+    """Runs ``du`` inside the container (remote engine); reports growth since start."""
+
+    mode: Mode = "exec"
+
+    def __init__(self, container: Any, mounts: list[str]) -> None:
+        self.container = container
+        self.paths = ["/", *mounts]
+        self.baseline = self._raw()
+
+    def _raw(self) -> int:
+        import docker.errors
+        import requests.exceptions
+
+        try:
+            res = self.container.exec_run(["du", "-skx", "--", *self.paths], demux=False)
+        except (docker.errors.APIError, requests.exceptions.RequestException) as exc:
+            raise OSError(f"du in {self.container.id[:12]} failed: {exc}") from exc
+        kib = [line.split()[0] for line in (res.output or b"").decode().splitlines() if line]
+        if not kib or not all(k.isdigit() for k in kib):
+            raise OSError(f"du in {self.container.id[:12]} printed nothing usable")
+        return sum(int(k) for k in kib) * 1024
+
+    def measure(self) -> int:
+        return max(0, self._raw() - self.baseline)
+
+
+def make_meter(container: Any, *, local: bool | None = None) -> Meter:
+    """A host-side meter when the layer's directory is reachable from here, else ``du``
+    in the container (``local`` forces one or the other)."""
+    attrs = container.attrs
+    upper = (attrs.get("GraphDriver") or {}).get("Data", {}).get("UpperDir")
+    volumes = [m for m in attrs.get("Mounts") or [] if m.get("Type") == "volume"]
+    if local is None:
+        local = bool(upper) and os.path.isdir(upper)
+    if local and upper:
+        return HostMeter([upper, *(m["Source"] for m in volumes if m.get("Source"))])
+    return ExecMeter(container, [m["Destination"] for m in volumes])
+
+
+# -- guarding -------------------------------------------------------------------------
+@dataclass(frozen=True)
+class DiskStatus:
+    """What a guard knows about its container's disk use."""
+
+    budget: int
+    mode: Mode
+    used: int
+    """The last measurement, in bytes (0 under a quota, which is not measured)."""
+    peak: int
+    exceeded: bool
+    kills: int
+    """How many times the container was killed for writing past the budget."""
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def _mib(n: int) -> str:
+    return f"{n / 2**20:.1f} MiB"
+
+
+class DiskGuard:
+    """Keeps one container within its disk budget; see the module docstring."""
+
+    def __init__(self, container: Any, budget: int, meter: Meter | None, poll: float) -> None:
+        self.container = container
+        self.budget = budget
+        self.meter = meter
+        self.mode: Mode = meter.mode if meter is not None else "quota"
+        self.poll = poll
+        self.used = self.peak = self.kills = 0
+        self.exceeded = False
+        self.cost = 0.0
+        """Seconds the last measurement took."""
+        self.due = 0.0
+        self._killed_at = 0
+        self._lock = threading.Lock()
+        self._stopped = False
+
+    def status(self) -> DiskStatus:
+        """The state as of the last measurement (no new measurement)."""
+        return DiskStatus(self.budget, self.mode, self.used, self.peak, self.exceeded, self.kills)
+
+    def check(self, max_cost: float | None = None) -> DiskStatus:
+        """Measure now and enforce the budget, then return the status.
+
+        With ``max_cost``, skip the measurement when the last one took longer than that
+        (the watcher keeps measuring in the background)."""
+        if max_cost is None or self.cost <= max_cost:
+            self._measure()
+        return self.status()
+
+    def message(self) -> str | None:
+        """A sentence for the agent once the budget was crossed, else ``None``."""
+        if not self.exceeded:
+            return None
+        return (
+            f"disk budget exceeded: the container's files grew to {_mib(self.peak)}, over "
+            f"its {_mib(self.budget)} budget. Every process in the container was killed "
+            "(the files were kept)"
+        )
+
+    def _measure(self) -> None:
+        if self.meter is None or self._stopped:
+            return
+        with self._lock:
+            started = time.monotonic()
+            try:
+                used = self.meter.measure()
+            except OSError as exc:
+                log.debug("disk measurement of %s failed: %s", self.container.id[:12], exc)
+                return
+            finally:
+                self.cost = time.monotonic() - started
+                self.due = time.monotonic() + max(self.poll, self.cost / MAX_DUTY)
+            self.used, self.peak = used, max(self.peak, used)
+            if used > self.budget and used > self._killed_at and not self._stopped:
+                self.exceeded = True
+                self._killed_at = used + BLOCK * 256  # kill again only after 1 MiB more
+                self._kill()
+
+    def _kill(self) -> None:
+        import docker.errors
+        import requests.exceptions
+
+        try:
+            self.container.kill()
+            self.kills += 1
+        except (docker.errors.APIError, requests.exceptions.RequestException) as exc:
+            # Already stopped (a previous kill, a restart in progress) or being removed.
+            log.debug("killing %s over its disk budget: %s", self.container.id[:12], exc)
+
+    def stop(self) -> None:
+        """Stop guarding (the container is being removed). Idempotent."""
+        self._stopped = True
+        _WATCHER.remove(self)
+
+
+class _Watcher:
+    """One thread that measures every guarded container, started on demand; it exits
+    when the last guard is removed."""
+
+    def __init__(self) -> None:
+        self._guards: set[DiskGuard] = set()
+        self._lock = threading.Lock()
+        self._wake = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def add(self, guard: DiskGuard) -> None:
+        with self._lock:
+            self._guards.add(guard)
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._loop, name=WATCHER_NAME, daemon=True)
+                self._thread.start()
+        self._wake.set()
+
+    def remove(self, guard: DiskGuard) -> None:
+        with self._lock:
+            self._guards.discard(guard)
+        self._wake.set()
+
+    @property
+    def thread(self) -> threading.Thread | None:
+        return self._thread
+
+    def _loop(self) -> None:
+        while True:
+            self._wake.clear()
+            with self._lock:
+                if not self._guards:
+                    self._thread = None
+                    return
+                guards = list(self._guards)
+            for guard in guards:
+                if guard.due <= time.monotonic():
+                    with contextlib.suppress(Exception):  # one bad guard must not stop the rest
+                        guard._measure()
+            next_due = min(g.due for g in guards)
+            self._wake.wait(max(0.0, next_due - time.monotonic()))
+
+
+_WATCHER = _Watcher()
+
+
+def watcher_thread() -> threading.Thread | None:
+    """The watcher's thread, or ``None`` when no container is guarded."""
+    return _WATCHER.thread
+
+
+def guard(
+    container: Any, budget: int | None, quota: bool, poll: float, *, local: bool | None = None
+) -> DiskGuard | None:
+    """Start guarding a started ``container``; ``None`` when there is no budget.
+
+    Under a quota the engine enforces the budget and nothing is watched. Otherwise the
+    guard is measured once now (the baseline for ``du``) and then by the watcher."""
+    if budget is None:
+        return None
+    if quota:
+        return DiskGuard(container, budget, None, poll)
+    try:
+        meter = make_meter(container, local=local)
+    except OSError as exc:
+        # A remote engine and an image without ``du``: only RLIMIT_FSIZE holds.
+        log.warning("the disk use of %s cannot be measured: %s", container.id[:12], exc)
+        unmeasured = DiskGuard(container, budget, None, poll)
+        unmeasured.mode = "unmeasured"
+        return unmeasured
+    g = DiskGuard(container, budget, meter, poll)
+    g.check()
+    _WATCHER.add(g)
+    return g
