@@ -56,9 +56,9 @@ class DockerSandboxConfig(BaseModel):
     its writable layer and volumes, enforced as a storage quota where the engine
     supports one and by :mod:`swe_env.sandbox.disk`'s watcher elsewhere. ``None``: no
     budget."""
-    disk_poll: float = Field(0.25, gt=0)
-    """Seconds between two measurements of the container's disk use (without a quota).
-    Overshoot past the budget is about write speed x this interval."""
+    disk_poll: float = Field(0.1, gt=0)
+    """Seconds between two measurements of the container's disk use (without a quota);
+    sooner when the layer grows fast enough to reach the budget before then."""
     docker_host: str | None = None
     """Engine URL; ``None`` uses DOCKER_HOST or the local socket."""
 

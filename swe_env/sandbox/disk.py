@@ -11,10 +11,11 @@ Three layers, from strongest to weakest:
    container's ``GraphDriver.UpperDir`` (and its volumes) from the host: only the files
    the container changed are walked. When those paths are not reachable (remote
    engine), it runs ``du`` in the container and subtracts the size measured at start.
-   A container found over budget is killed (SIGKILL to its init: every process dies,
-   including writers that are not children of the shell). **Nothing is deleted**: the
-   layer keeps at most budget + overshoot until the container is removed, and a later
-   ``run`` restarts the container with its files. The guard stays marked
+   In a container found over budget every process is killed except init and the
+   container's main process, the shell included (the sandbox's reaper, through one
+   ``docker exec``; if that fails, the container itself is killed). The next ``run``
+   starts a new shell. **Nothing is deleted**: the layer keeps at most budget +
+   overshoot until the container is removed. The guard stays marked
    :attr:`DiskGuard.exceeded` for the rest of the container's life.
 3. **Limits on create** (with any driver): RLIMIT_FSIZE = budget, so a single file
    cannot outgrow the budget between two polls; RLIMIT_CORE = 0, so crashes write no
@@ -35,6 +36,7 @@ import os
 import stat
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from typing import Any, Literal, Protocol
 
@@ -44,6 +46,8 @@ BLOCK = 4096
 """Every file, directory or link is charged at least one block: empty files cost the
 host an inode, and millions of them would exhaust the host's inode table."""
 WATCHER_NAME = "swe-env-disk-watcher"
+MIN_POLL = 0.01
+"""The shortest interval between two measurements of one container."""
 MAX_DUTY = 0.1
 """A guard is measured at most this fraction of the time: a layer that takes 10 ms to
 walk is walked every 100 ms at most, whatever the configured poll interval."""
@@ -221,8 +225,18 @@ def _mib(n: int) -> str:
 class DiskGuard:
     """Keeps one container within its disk budget; see the module docstring."""
 
-    def __init__(self, container: Any, budget: int, meter: Meter | None, poll: float) -> None:
+    def __init__(
+        self,
+        container: Any,
+        budget: int,
+        meter: Meter | None,
+        poll: float,
+        stop_writers: Callable[[], bool] | None = None,
+    ) -> None:
+        """``stop_writers`` kills the container's processes and says whether it could;
+        without it, or when it fails, the container is killed."""
         self.container = container
+        self.stop_writers = stop_writers
         self.budget = budget
         self.meter = meter
         self.mode: Mode = meter.mode if meter is not None else "quota"
@@ -232,8 +246,10 @@ class DiskGuard:
         self.cost = 0.0
         """Seconds the last measurement took."""
         self.due = 0.0
+        self._last = (time.monotonic(), 0)
         self._killed_at = 0
         self._lock = threading.Lock()
+        self._stopping = False
         self._stopped = False
 
     def status(self) -> DiskStatus:
@@ -268,25 +284,65 @@ class DiskGuard:
                 used = self.meter.measure()
             except OSError as exc:
                 log.debug("disk measurement of %s failed: %s", self.container.id[:12], exc)
-                return
-            finally:
-                self.cost = time.monotonic() - started
                 self.due = time.monotonic() + max(self.poll, self.cost / MAX_DUTY)
+                return
+            now = time.monotonic()
+            self.cost = now - started
+            self.due = now + self._interval(used, now)
+            self._last = (now, used)
             self.used, self.peak = used, max(self.peak, used)
             if used > self.budget and used > self._killed_at and not self._stopped:
                 self.exceeded = True
-                self._killed_at = used + BLOCK * 256  # kill again only after 1 MiB more
-                self._kill()
+                if not self._stopping:
+                    self._killed_at = used + BLOCK * 256  # again only after 1 MiB more
+                    self._kill()
+
+    def _interval(self, used: int, now: float) -> float:
+        """Seconds to the next measurement: the poll interval, or sooner when the layer
+        grows fast enough to reach the budget before then (never busier than
+        :data:`MAX_DUTY`)."""
+        floor = max(MIN_POLL, self.cost / MAX_DUTY)
+        interval = max(self.poll, floor)
+        then, before = self._last
+        if before < used < self.budget and now > then:
+            rate = (used - before) / (now - then)
+            interval = min(interval, max((self.budget - used) / rate, floor))
+        return interval
 
     def _kill(self) -> None:
+        """Stop the writers in a short-lived thread, so that a slow engine does not hold
+        up the measurements of other containers. One stop at a time."""
+        self._stopping = True
+        self.kills += 1
+        name = f"swe-env-disk-stop-{self.container.id[:12]}"
+        threading.Thread(target=self._stop_writers, name=name, daemon=True).start()
+
+    def _stop_writers(self) -> None:
+        try:
+            if not self._stopped and not self._reaped():
+                self._kill_container()
+            # What was written while the stop ran is not a new overrun.
+            with contextlib.suppress(OSError), self._lock:
+                assert self.meter is not None
+                self._killed_at = max(self._killed_at, self.meter.measure() + BLOCK * 256)
+        finally:
+            self._stopping = False
+
+    def _reaped(self) -> bool:
+        try:
+            return self.stop_writers is not None and self.stop_writers()
+        except Exception as exc:
+            log.debug("the reaper of %s failed: %s", self.container.id[:12], exc)
+            return False
+
+    def _kill_container(self) -> None:
         import docker.errors
         import requests.exceptions
 
         try:
             self.container.kill()
-            self.kills += 1
         except (docker.errors.APIError, requests.exceptions.RequestException) as exc:
-            # Already stopped (a previous kill, a restart in progress) or being removed.
+            # Already stopped (a restart in progress) or being removed.
             log.debug("killing %s over its disk budget: %s", self.container.id[:12], exc)
 
     def stop(self) -> None:
@@ -347,12 +403,19 @@ def watcher_thread() -> threading.Thread | None:
 
 
 def guard(
-    container: Any, budget: int | None, quota: bool, poll: float, *, local: bool | None = None
+    container: Any,
+    budget: int | None,
+    quota: bool,
+    poll: float,
+    *,
+    stop_writers: Callable[[], bool] | None = None,
+    local: bool | None = None,
 ) -> DiskGuard | None:
     """Start guarding a started ``container``; ``None`` when there is no budget.
 
     Under a quota the engine enforces the budget and nothing is watched. Otherwise the
-    guard is measured once now (the baseline for ``du``) and then by the watcher."""
+    guard is measured once now (the baseline for ``du``) and then by the watcher. See
+    :class:`DiskGuard` for ``stop_writers``."""
     if budget is None:
         return None
     if quota:
@@ -365,7 +428,7 @@ def guard(
         unmeasured = DiskGuard(container, budget, None, poll)
         unmeasured.mode = "unmeasured"
         return unmeasured
-    g = DiskGuard(container, budget, meter, poll)
+    g = DiskGuard(container, budget, meter, poll, stop_writers)
     g.check()
     _WATCHER.add(g)
     return g

@@ -160,7 +160,13 @@ class DockerSandbox:
                 tty=False,
             )
             self._container.start()
-            self.disk = disk.guard(self._container, cfg.disk, quota, cfg.disk_poll)
+            self.disk = disk.guard(
+                self._container,
+                cfg.disk,
+                quota,
+                cfg.disk_poll,
+                stop_writers=lambda: self._reap(None),
+            )
         except docker.errors.ImageNotFound as exc:
             raise ImageMissing(
                 f"image {self.image!r} is not present; build it first "
