@@ -211,36 +211,46 @@ def test_logs_and_core_dumps_stay_off_the_host(guarded, docker_client) -> None:
 
 
 def test_tmpfs_mounts_are_bounded_by_memory(docker_client, base_image) -> None:
-    # Each tmpfs is filled with 50 MB files (under the file size limit) until writes fail.
+    total = "df -k --output=used -t tmpfs -t shm | awk 'NR>1 {s+=$1} END {print \"T\" s}'"
+    # Every writable tmpfs is filled with 50 MB files (under the file size limit) until
+    # writes fail or the OOM killer strikes; the total in use is printed after each.
     fill = (
         "for m in $(awk '$3 == \"tmpfs\" && $4 ~ /^rw/ {print $2}' /proc/mounts); do "
         "for i in 1 2 3 4 5 6 7 8; do "
-        "head -c 50000000 /dev/zero > $m/fill$i 2>/dev/null || break; done; done; echo done"
+        f"head -c 50000000 /dev/zero > $m/fill$i 2>/dev/null || break; {total}; done; done"
     )
     config = _config(BUDGET, memory="256m")
     with DockerSandbox(base_image, config, client=docker_client, task=TASK) as sb:
-        sb.run(fill, timeout=120)
-        usage = sb.run(
-            "df -k --output=used,target -t tmpfs -t shm | awk 'NR>1 {s+=$1} END {print s}'"
-        )
-        assert int(usage.output) * 1024 <= 256 * MiB, usage.output
-        shm = sb.run("df -k --output=used /dev/shm | tail -1")
-        assert int(shm.output) <= 64 * 1024
+        shm = sb.run("head -c 100000000 /dev/zero > /dev/shm/x; df -k --output=used /dev/shm")
+        assert "No space left" in shm.output and int(shm.output.split()[-1]) == 64 * 1024
+        sb.run("rm /dev/shm/x")
+        result = sb.run(fill, timeout=120)
+        totals = [int(line[1:]) * 1024 for line in result.output.split() if line[:1] == "T"]
+        # The writes happened (more than /dev/shm alone holds) and stopped at the limit.
+        assert 128 * MiB < max(totals) <= 256 * MiB, result
         assert not sb.disk.status().exceeded  # memory, not disk
+
+
+def _disk_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name.startswith("swe-env-disk")]
 
 
 def test_the_watcher_stops_when_sandboxes_close(docker_client, base_image) -> None:
     sandboxes = [
-        DockerSandbox(base_image, _config(), client=docker_client, task=TASK) for _ in range(3)
+        DockerSandbox(base_image, _config(budget), client=docker_client, task=TASK)
+        for budget in ("4m", BUDGET, BUDGET)
     ]
     try:
         watchers = [t for t in threading.enumerate() if t.name == disk.WATCHER_NAME]
         assert len(watchers) == 1 and disk.watcher_thread() is watchers[0]
+        # One of them goes over budget, so a stop thread runs too.
+        sandboxes[0].run("for i in 1 2 3; do head -c 3000000 /dev/zero > /tmp/z$i; done")
+        assert _wait(lambda: sandboxes[0].disk.status().exceeded)
     finally:
         for sb in sandboxes:
             sb.close()
-    assert _wait(lambda: disk.watcher_thread() is None, timeout=5)
-    assert not watchers[0].is_alive()
+    assert _wait(lambda: not _disk_threads(), timeout=10), _disk_threads()
+    assert disk.watcher_thread() is None and not watchers[0].is_alive()
     left = docker_client.containers.list(all=True, filters={"label": f"{LABEL_PREFIX}.task={TASK}"})
     assert left == []
 

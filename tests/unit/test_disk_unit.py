@@ -150,6 +150,39 @@ def _wait(predicate, timeout: float = 5.0) -> bool:
     return predicate()
 
 
+def test_a_container_that_cannot_be_measured_keeps_only_the_file_size_limit() -> None:
+    class NoDu:
+        id = "e" * 64
+        attrs = {"GraphDriver": {"Data": {"UpperDir": "/nonexistent/upper"}}, "Mounts": []}
+
+        def exec_run(self, *args, **kwargs):
+            raise docker.errors.APIError("exec failed")
+
+    guard = disk.guard(NoDu(), 100 * MiB, quota=False, poll=0.1)
+    assert guard is not None and guard.mode == "unmeasured" and guard.meter is None
+    assert not guard.check().exceeded and disk.watcher_thread() is None
+    assert disk.guard(NoDu(), None, quota=False, poll=0.1) is None
+    quota = disk.guard(NoDu(), 100 * MiB, quota=True, poll=0.1)
+    assert quota is not None and quota.mode == "quota"
+
+
+def test_the_layer_and_volumes_are_walked_when_reachable(tmp_path: Path) -> None:
+    upper, volume = tmp_path / "upper", tmp_path / "volume"
+    upper.mkdir()
+    volume.mkdir()
+    (volume / "data").write_bytes(os.urandom(MiB))
+    attrs = {
+        "GraphDriver": {"Data": {"UpperDir": str(upper)}},
+        "Mounts": [
+            {"Type": "volume", "Source": str(volume), "Destination": "/v"},
+            {"Type": "bind", "Source": "/", "Destination": "/host"},
+        ],
+    }
+    meter = disk.make_meter(SimpleNamespace(attrs=attrs, id="d" * 64))
+    assert isinstance(meter, disk.HostMeter) and meter.roots == [str(upper), str(volume)]
+    assert MiB <= meter.measure() < 2 * MiB
+
+
 # -- guards and the watcher ----------------------------------------------------------------
 class FakeMeter:
     mode = "host"
