@@ -8,6 +8,7 @@ subprocess, so that the spy does not slow the guard down by holding the GIL).
 
 from __future__ import annotations
 
+import os
 import subprocess
 import threading
 import time
@@ -126,11 +127,11 @@ def test_many_small_files_past_the_budget_are_caught(docker_client, base_image) 
     budget = 40 * MiB
     attack = (
         'python3 -c "import os\n'
-        "for d in range(40):\n"
+        "for d in range(100):\n"
         "  os.makedirs(f'/tmp/s/{d}')\n"
-        "  for i in range(100): open(f'/tmp/s/{d}/{i}', 'wb').write(b'x' * 16384)\n"
+        "  for i in range(40): open(f'/tmp/s/{d}/{i}', 'wb').write(b'x' * 65536)\n"
         "print('finished')\""
-    )  # 4000 files of 16 KiB: 62.5 MiB, none near the file size limit
+    )  # 4000 files of 64 KiB: 250 MiB (more than budget + overshoot), each one small
     with DockerSandbox(base_image, _config(budget), client=docker_client, task=TASK) as sb:
         with Spy(docker_client, sb.id).watching() as spy:
             result = sb.run(attack)
@@ -143,12 +144,12 @@ def test_empty_files_count_against_the_budget(docker_client, base_image) -> None
     budget = 4 * MiB  # 1024 inodes at one block each
     attack = (
         "python3 -c \"import os\nos.makedirs('/tmp/e')\n"
-        "for i in range(3000): open(f'/tmp/e/{i}', 'wb').close()\nprint('finished')\""
+        "for i in range(20000): open(f'/tmp/e/{i}', 'wb').close()\nprint('finished')\""
     )
     with DockerSandbox(base_image, _config(budget), client=docker_client, task=TASK) as sb:
         result = sb.run(attack)
         assert "finished" not in result.output and sb.disk.status().exceeded
-        assert int(sb.run("ls /tmp/e | wc -l").output) < 3000
+        assert int(sb.run("ls /tmp/e | wc -l").output) < 20000
 
 
 def test_background_writers_are_stopped_too(guarded, docker_client) -> None:
@@ -236,6 +237,7 @@ def _disk_threads() -> list[threading.Thread]:
 
 
 def test_the_watcher_stops_when_sandboxes_close(docker_client, base_image) -> None:
+    assert not disk._WATCHER._guards, "a sandbox from an earlier test was never closed"
     sandboxes = [
         DockerSandbox(base_image, _config(budget), client=docker_client, task=TASK)
         for budget in ("4m", BUDGET, BUDGET)
@@ -251,7 +253,8 @@ def test_the_watcher_stops_when_sandboxes_close(docker_client, base_image) -> No
             sb.close()
     assert _wait(lambda: not _disk_threads(), timeout=10), _disk_threads()
     assert disk.watcher_thread() is None and not watchers[0].is_alive()
-    left = docker_client.containers.list(all=True, filters={"label": f"{LABEL_PREFIX}.task={TASK}"})
+    mine = [f"{LABEL_PREFIX}.task={TASK}", f"{LABEL_PREFIX}.owner-pid={os.getpid()}"]
+    left = docker_client.containers.list(all=True, filters={"label": mine})
     assert left == []
 
 
@@ -264,7 +267,8 @@ MANY_BIG_FILES = (
 
 
 class TaskSpy:
-    """Peak writable layer of every container labelled with ``task``, and their limits."""
+    """Peak writable layer of every container this process started for ``task`` (other
+    test runs on the same engine may use the same task), and their file size limits."""
 
     def __init__(self, docker_client, task: str) -> None:
         self.client, self.task = docker_client, task
@@ -276,7 +280,8 @@ class TaskSpy:
     def _run(self) -> None:
         api = self.client.api
         while not self._stop.is_set():
-            for c in api.containers(filters={"label": f"{LABEL_PREFIX}.task={self.task}"}):
+            mine = [f"{LABEL_PREFIX}.task={self.task}", f"{LABEL_PREFIX}.owner-pid={os.getpid()}"]
+            for c in api.containers(filters={"label": mine}):
                 try:
                     attrs = api.inspect_container(c["Id"])
                 except Exception:
