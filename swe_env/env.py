@@ -26,6 +26,9 @@ from swe_env.tools.base import ToolContext
 
 ENV_ID = "swe_env/SWE-v0"
 REPO = "/testbed"
+DISK_CHECK_MAX_COST = 0.002
+"""After each step the disk use is measured again if the last measurement took less
+than this many seconds; larger layers are left to the watcher's own polling."""
 RewardName = Literal["binary", "binary_pm1", "f2p_fraction", "similarity"]
 
 
@@ -87,6 +90,12 @@ def compute_reward(name: RewardName, grade: Any, patch: str, task: TaskSpec) -> 
     return patch_similarity(patch, task.gold_patch) if task.gold_patch else 0.0
 
 
+def _disk_info(sandbox: Any) -> dict[str, Any] | None:
+    """The sandbox's disk budget and how it is enforced, or ``None`` without one."""
+    guard = getattr(sandbox, "disk", None)
+    return None if guard is None else {"budget": guard.budget, "mode": guard.mode}
+
+
 class SWEEnv(gymnasium.Env[str, Any]):
     """Gymnasium environment over a task suite.
 
@@ -94,6 +103,12 @@ class SWEEnv(gymnasium.Env[str, Any]):
     OpenAI ``tool_calls`` entry) or a string in CWM's text format. Observations are
     strings. ``terminated`` is set on submit; ``truncated`` on the turn, time or token
     budget. The reward is 0 until the end, then the graded reward.
+
+    Writing past the container's disk budget (``sandbox.disk``) is the agent's fault:
+    the observation says so, the episode ends with ``terminated`` (a terminal state,
+    not a time limit), ``info["termination"] == "disk_budget"`` and ``info["disk"]``,
+    and the patch is not graded: the reward is that of a failure (-1 with
+    ``binary_pm1``, else 0).
 
     Raises:
         SweEnvError: from reset/step on infrastructure faults (retry the episode).
@@ -210,6 +225,7 @@ class SWEEnv(gymnasium.Env[str, Any]):
             "base_commit": base_commit,
             "image": image,
             "tools": openai_schemas(),
+            "disk": _disk_info(self.sandbox),
             "timings": {"reset": time.monotonic() - started},
         }
         return obs, info
@@ -244,9 +260,17 @@ class SWEEnv(gymnasium.Env[str, Any]):
                 truncated, info["truncation"] = True, "max_tokens"
         reward = 0.0
         obs = result.output
+        overrun = self._disk_overrun(final=terminated or truncated)
+        if overrun is not None:
+            obs = f"{obs}\n[{overrun}. The episode is over.]"
+            terminated, truncated = True, False
+            info.pop("truncation", None)
+            info["termination"] = "disk_budget"
+            info["disk"] = self.sandbox.disk.status().as_dict()
+            reward = -1.0 if self.config.reward == "binary_pm1" else 0.0
         if terminated or truncated:
             info["timings"] = timings
-        if terminated or (truncated and self.config.grade_on_truncation):
+        if overrun is None and (terminated or (truncated and self.config.grade_on_truncation)):
             patch = result.patch if terminated else self._current_patch()
             reward = self._grade(patch or "", info)
         if terminated or truncated:
@@ -255,6 +279,17 @@ class SWEEnv(gymnasium.Env[str, Any]):
         elif self.config.budget_note:
             obs += self._budget()
         return obs, reward, terminated, truncated, info
+
+    def _disk_overrun(self, final: bool) -> str | None:
+        """Why the container's disk budget was crossed, or ``None``.
+
+        Mid-episode the layer is measured again only when that is cheap (the watcher
+        covers the rest); at the end of the episode, always."""
+        guard = getattr(self.sandbox, "disk", None)
+        if guard is None:
+            return None
+        guard.check(max_cost=None if final else DISK_CHECK_MAX_COST)
+        return guard.message()
 
     def _current_patch(self) -> str:
         from swe_env.tools import TOOLS

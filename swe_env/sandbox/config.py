@@ -7,9 +7,24 @@ that configs never import their backend and backends may import their config fre
 from __future__ import annotations
 
 import importlib
+import re
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+
+_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)(?:i?b)?\s*$", re.IGNORECASE)
+
+
+def parse_size(value: object) -> object:
+    """Docker's size notation, binary units: ``"4g"`` and ``"4GiB"`` are 4 * 2**30 bytes,
+    ``"200m"`` is 200 * 2**20, a bare number is bytes. Other values pass through."""
+    if not isinstance(value, str):
+        return value
+    match = _SIZE.match(value)
+    if not match:
+        raise ValueError(f"not a size: {value!r} (use bytes or a number with k, m, g or t)")
+    number, unit = match.groups()
+    return int(float(number) * 1024 ** "_kmgt".index(unit.lower() or "_"))
 
 
 class DockerSandboxConfig(BaseModel):
@@ -36,6 +51,14 @@ class DockerSandboxConfig(BaseModel):
     """The shell's starting directory (created if missing)."""
     env: dict[str, str] = Field(default_factory=dict)
     """Extra environment variables for the shell."""
+    disk: Annotated[Annotated[int, Field(gt=0)] | None, BeforeValidator(parse_size)] = 4 * 2**30
+    """Disk budget of the container, in bytes or as a size (``"4g"``, ``"200m"``):
+    its writable layer and volumes, enforced as a storage quota where the engine
+    supports one and by :mod:`swe_env.sandbox.disk`'s watcher elsewhere. ``None``: no
+    budget."""
+    disk_poll: float = Field(0.1, gt=0)
+    """Seconds between two measurements of the container's disk use (without a quota);
+    sooner when the layer grows fast enough to reach the budget before then."""
     docker_host: str | None = None
     """Engine URL; ``None`` uses DOCKER_HOST or the local socket."""
 

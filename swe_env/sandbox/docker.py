@@ -19,6 +19,7 @@ import docker.errors
 import requests.exceptions
 
 from swe_env.errors import DockerUnavailable, ImageMissing, SandboxClosed, SandboxError
+from swe_env.sandbox import disk
 from swe_env.sandbox.base import CommandResult
 from swe_env.sandbox.config import DockerSandboxConfig
 from swe_env.sandbox.session import RawResult, ShellSession
@@ -121,6 +122,8 @@ class DockerSandbox:
         self._closed = False
         self._main_pid = 0
         self.restarts = 0
+        self.disk: disk.DiskGuard | None = None
+        """Keeps the container within ``config.disk``; ``None`` without a budget."""
         self._start_container()
         try:
             self._start_session()
@@ -137,8 +140,10 @@ class DockerSandbox:
         cfg = self.config
         try:
             # create + start, never run: run() would try to pull a missing image.
-            self._container = self._client.containers.create(
+            self._container, quota = disk.create_container(
+                self._client,
                 self.image,
+                cfg.disk,
                 command=["sleep", "infinity"],
                 init=True,
                 labels=self.labels,
@@ -155,6 +160,13 @@ class DockerSandbox:
                 tty=False,
             )
             self._container.start()
+            self.disk = disk.guard(
+                self._container,
+                cfg.disk,
+                quota,
+                cfg.disk_poll,
+                stop_writers=lambda: self._reap(None),
+            )
         except docker.errors.ImageNotFound as exc:
             raise ImageMissing(
                 f"image {self.image!r} is not present; build it first "
@@ -239,6 +251,8 @@ class DockerSandbox:
         if self._closed:
             return
         self._closed = True
+        if self.disk is not None:
+            self.disk.stop()
         if self._session is not None:
             self._session.close()
             self._session = None
