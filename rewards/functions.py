@@ -28,10 +28,8 @@ from __future__ import annotations
 
 import difflib
 
-from unidiff import PatchSet
-from unidiff.errors import UnidiffParseError
-
 from rewards.verdict import Verdict
+from swe_env.patch import PatchError, hunk_texts
 
 __all__ = [
     "CHAR_LEVEL_BUDGET",
@@ -68,15 +66,9 @@ def _file_texts(patch: str) -> dict[str, str] | None:
     if not patch or not patch.strip():
         return None
     try:
-        parsed = PatchSet(patch.replace("\r\n", "\n"))
-    except (UnidiffParseError, ValueError, IndexError, TypeError):
+        return hunk_texts(patch) or None
+    except PatchError:
         return None
-    texts: dict[str, list[str]] = {}
-    for patched_file in parsed:
-        chunks = texts.setdefault(patched_file.path, [])
-        for hunk in patched_file:
-            chunks.extend(str(line) for line in hunk)
-    return {path: "".join(chunks) for path, chunks in texts.items()} or None
 
 
 def _ratio(candidate: str, gold: str) -> float:

@@ -24,11 +24,11 @@ from pydantic import BaseModel, Field
 from rewards import harness
 from rewards.harness import GIT
 from rewards.parsers import TestStatus
-from rewards.patch import refusals, touched_paths
 from rewards.swebench_parsers import resolve_parser
 from rewards.tamper import scan_patch
 from rewards.verdict import decide
 from swe_env.images.build import instance_tag
+from swe_env.patch import refusals, touched_paths
 from swe_env.sandbox.config import DockerSandboxConfig
 from swe_env.tasks.spec import TaskSpec
 

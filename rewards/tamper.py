@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import re
 
+from swe_env.patch import added_lines
+
 _PATTERNS = [
     (re.compile(r"\b_pytest\b"), "imports pytest internals (_pytest)"),
     (re.compile(r"\bpluggy\b"), "uses pluggy (pytest's hook system)"),
@@ -26,7 +28,6 @@ _PATTERNS = [
     (re.compile(r"^\s*(import pytest\b|from pytest\b)"), "imports pytest outside the tests"),
     (re.compile(r"sys\.modules\s*\[\s*['\"](py)?test"), "replaces a test module in sys.modules"),
 ]
-_DIFF_FILE = re.compile(r"^\+\+\+ (?:b/)?(.+?)\s*$")
 
 
 def scan_patch(patch: str, is_exempt: object = None) -> list[str]:
@@ -36,26 +37,11 @@ def scan_patch(patch: str, is_exempt: object = None) -> list[str]:
     test: those files are restored before the tests run anyway).
     """
     findings: list[str] = []
-    path = ""
-    new_line = 0
-    for raw in patch.splitlines():
-        if raw.startswith("+++ "):
-            m = _DIFF_FILE.match(raw)
-            path = m.group(1) if m else ""
-            continue
-        if raw.startswith("@@"):
-            m = re.search(r"\+(\d+)", raw)
-            new_line = int(m.group(1)) - 1 if m else 0
-            continue
-        if raw.startswith("-") or not path or path == "/dev/null":
-            continue
-        new_line += 1
-        if not raw.startswith("+"):
-            continue
+    for path, line_no, text in added_lines(patch):
         if callable(is_exempt) and is_exempt(path):
             continue
         for pattern, reason in _PATTERNS:
-            if pattern.search(raw[1:]):
-                findings.append(f"{path}:{new_line}: {reason}")
+            if pattern.search(text):
+                findings.append(f"{path}:{line_no}: {reason}")
                 break
     return findings

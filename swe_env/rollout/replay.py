@@ -9,13 +9,13 @@ replay run checks images, tools, grading and trajectory writing at once.
 
 from __future__ import annotations
 
-import re
 import secrets
 from collections import deque
 from typing import Any
 
 from unidiff import PatchSet
 
+from swe_env.patch import file_chunks
 from swe_env.tasks.spec import TaskSpec
 
 Action = dict[str, Any]
@@ -45,16 +45,6 @@ def _hunk_text(hunk: Any, side: str) -> str:
         if line.line_type in keep:
             parts.append(line.value)
     return "".join(parts)
-
-
-def file_chunks(patch: str) -> dict[str, str]:
-    """The raw text of each file's diff, keyed by its path (binary payloads intact)."""
-    chunks: dict[str, str] = {}
-    for chunk in re.split(r"(?m)^(?=diff --git )", patch):
-        match = re.match(r"diff --git a/(\S+) b/(\S+)", chunk)
-        if match:
-            chunks[match.group(2)] = chunk
-    return chunks
 
 
 def plan_actions(gold_patch: str) -> list[tuple[str, Action]]:

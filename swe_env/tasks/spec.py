@@ -8,6 +8,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from swe_env.patch import touched_paths
+
 PythonVersion = Literal["3.9", "3.11", "3.13"]
 
 
@@ -104,11 +106,5 @@ class TaskSpec(_Frozen):
         """Repo-relative paths the hidden tests own (restored before grading)."""
         paths = set(self.hidden_tests)
         if self.test_patch:
-            from unidiff import PatchSet
-
-            try:
-                for f in PatchSet(self.test_patch):
-                    paths.add(f.path)
-            except Exception:
-                pass
+            paths.update(touched_paths(self.test_patch))
         return sorted(paths)

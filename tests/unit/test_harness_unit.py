@@ -8,7 +8,7 @@ import pytest
 
 from rewards import harness
 from rewards.parsers import TestStatus
-from rewards.patch import refusals, unsafe_path
+from swe_env.patch import refusals, unsafe_path
 
 
 def _new_file(path: str, body: str = "+x\n", mode: str = "100644") -> str:

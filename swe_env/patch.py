@@ -1,4 +1,16 @@
-"""Reading submitted patches: which paths they touch, and which they may never touch.
+"""The one place that reads unified diffs: paths (with git's quoting), files, hunks.
+
+Everything in swe-env that looks inside a patch goes through here: the grader (which
+paths a patch touches, which it may never touch), the tamper scan (added lines), the
+similarity reward (hunk text per file), the replay policy (each file's raw diff, binary
+payloads intact) and task specs (the paths a test patch owns). Hunks are parsed by
+``unidiff``; paths are unquoted as git quotes them. :func:`touched_paths` reads header lines
+directly so that it never fails, even on a patch ``unidiff`` rejects: a security check
+must not be skipped because a patch is malformed.
+
+This module imports nothing from swe_env: every floor may use it.
+
+Refusals:
 
 A patch is refused before anything is applied when it reaches outside the repository's
 files: a path with a ``.git`` component (git configuration, hooks, objects: the grader's
@@ -12,7 +24,11 @@ from __future__ import annotations
 import codecs
 import posixpath
 import re
+from collections.abc import Iterator
 from pathlib import PurePosixPath
+
+from unidiff import PatchSet
+from unidiff.errors import UnidiffParseError
 
 _PATH_LINE = re.compile(r"^(?:--- |\+\+\+ |rename from |rename to |copy from |copy to )(.+)$")
 _GIT_HEADER = re.compile(r'^diff --git ("(?:[^"\\]|\\.)*"|\S+) ("(?:[^"\\]|\\.)*"|\S+)$')
@@ -88,3 +104,69 @@ def refusals(patch: str) -> list[str]:
         if (why := unsafe_path(resolved)) is not None or resolved == ".":
             problems.append(f"{link}: a symbolic link to {target!r} ({why or 'the root'})")
     return problems
+
+
+class PatchError(ValueError):
+    """The text is not a unified diff that can be read file by file."""
+
+
+def _parse(patch: str) -> PatchSet:
+    try:
+        return PatchSet(patch.replace("\r\n", "\n"))
+    except (UnidiffParseError, ValueError, IndexError, TypeError) as exc:
+        raise PatchError(f"not a readable unified diff: {exc}") from exc
+
+
+def _path(name: str | None) -> str | None:
+    return None if name is None else _strip_prefix(name)
+
+
+def added_lines(patch: str) -> Iterator[tuple[str, int, str]]:
+    """(path, line number in the new file, text) for every added line.
+
+    Read line by line like :func:`touched_paths`, so it never fails: hunk headers whose
+    counts are off still have their lines reported (the tamper scan must see them).
+    """
+    path: str | None = None
+    line_no = 0
+    for raw in patch.splitlines():
+        if raw.startswith("+++ "):
+            path = _strip_prefix(raw[4:])
+        elif raw.startswith("@@"):
+            m = re.search(r"\+(\d+)", raw)
+            line_no = int(m.group(1)) - 1 if m else 0
+        elif raw.startswith("-") or path is None:
+            continue
+        else:
+            line_no += 1
+            if raw.startswith("+"):
+                yield path, line_no, raw[1:]
+
+
+def hunk_texts(patch: str) -> dict[str, str]:
+    """Each touched path (unquoted) → the concatenated text of its hunk lines.
+
+    Raises:
+        PatchError: the patch cannot be parsed.
+    """
+    texts: dict[str, list[str]] = {}
+    for patched in _parse(patch):
+        path = _path(patched.target_file) or _path(patched.source_file) or patched.path
+        chunks = texts.setdefault(path, [])
+        for hunk in patched:
+            chunks.extend(str(line) for line in hunk)
+    return {path: "".join(chunks) for path, chunks in texts.items()}
+
+
+def file_chunks(patch: str) -> dict[str, str]:
+    """The raw text of each file's ``diff --git`` section, keyed by its new path (unquoted;
+    the old path for deletions). Binary payloads are kept byte for byte."""
+    chunks: dict[str, str] = {}
+    for chunk in re.split(r"(?m)^(?=diff --git )", patch):
+        header = _GIT_HEADER.match(chunk.split("\n", 1)[0])
+        if header:
+            old, new = _strip_prefix(header.group(1)), _strip_prefix(header.group(2))
+            key = new or old
+            if key is not None:
+                chunks[key] = chunk
+    return chunks
