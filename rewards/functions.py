@@ -27,15 +27,19 @@ An empty or unparseable candidate, or an empty/unparseable gold patch, scores 0.
 from __future__ import annotations
 
 import difflib
+from typing import Literal, Protocol
 
-from rewards.verdict import Verdict
+from rewards.verdict import TestBreakdown, Verdict
 from swe_env.patch import PatchError, hunk_texts
 
 __all__ = [
     "CHAR_LEVEL_BUDGET",
+    "Outcome",
+    "RewardName",
     "binary",
     "f2p_fraction",
     "patch_similarity",
+    "reward",
     "shaped",
     "similarity_when_unresolved",
 ]
@@ -44,14 +48,46 @@ CHAR_LEVEL_BUDGET = 10_000_000
 """Largest ``len(a) * len(b)`` compared at character level (about 0.2 s of CPU)."""
 
 
-def binary(verdict: Verdict, *, negative: bool = False) -> float:
+RewardName = Literal["binary", "binary_pm1", "f2p_fraction", "similarity"]
+"""The rewards an environment can be configured with."""
+
+
+class Outcome(Protocol):
+    """What a reward reads: a :class:`~rewards.verdict.Verdict` or a
+    :class:`~rewards.grade.Grade` (both carry these)."""
+
+    @property
+    def resolved(self) -> bool: ...
+
+    @property
+    def fail_to_pass(self) -> TestBreakdown: ...
+
+
+def reward(name: RewardName, outcome: Outcome, patch: str, gold_patch: str | None) -> float:
+    """The scalar reward ``name`` for a graded ``patch``."""
+    if name == "binary":
+        return binary(outcome)
+    if name == "binary_pm1":
+        return binary(outcome, negative=True)
+    if name == "f2p_fraction":
+        return f2p_fraction(outcome)
+    if name == "similarity":
+        return (
+            similarity_when_unresolved(outcome, patch, gold_patch)
+            if gold_patch
+            else (1.0 if outcome.resolved else 0.0)
+        )
+    raise ValueError(f"unknown reward {name!r}")
+
+
+def binary(verdict: Outcome, *, negative: bool = False) -> float:
     """1.0 if the task is resolved, else 0.0 (or -1.0 when ``negative`` is true)."""
     if verdict.resolved:
         return 1.0
     return -1.0 if negative else 0.0
 
 
-def f2p_fraction(verdict: Verdict) -> float:
+def f2p_fraction(verdict: Outcome) -> float:
     """Fraction of FAIL_TO_PASS tests that passed, in [0, 1]; 0.0 when the list is empty.
 
     The denominator is every listed FAIL_TO_PASS test, so tests counted as neutral under
@@ -97,7 +133,7 @@ def patch_similarity(patch: str, gold_patch: str, *, penalize_extra_files: bool 
     return sum(scores) / len(scores)
 
 
-def similarity_when_unresolved(verdict: Verdict, patch: str, gold_patch: str) -> float:
+def similarity_when_unresolved(verdict: Outcome, patch: str, gold_patch: str) -> float:
     """1.0 if resolved, else :func:`patch_similarity` of the patch to the gold patch.
 
     An unresolved patch can reach 1.0 only by reproducing the gold hunks exactly.

@@ -26,7 +26,7 @@ from rewards.harness import GIT
 from rewards.parsers import TestStatus
 from rewards.swebench_parsers import resolve_parser
 from rewards.tamper import scan_patch
-from rewards.verdict import decide
+from rewards.verdict import TestBreakdown, decide
 from swe_env.images.build import instance_tag
 from swe_env.patch import refusals, touched_paths
 from swe_env.sandbox.config import DockerSandboxConfig
@@ -63,11 +63,6 @@ APPLY_CHAIN = (
 )
 
 
-class Breakdown(BaseModel):
-    passed: list[str] = Field(default_factory=list)
-    failed: list[str] = Field(default_factory=list)
-
-
 class Grade(BaseModel):
     """The outcome of grading one patch. ``resolved`` is what binary rewards use."""
 
@@ -76,8 +71,8 @@ class Grade(BaseModel):
     status: Status
     tests: dict[str, str] = Field(default_factory=dict)
     """Every test id the report named, with its status."""
-    fail_to_pass: Breakdown = Field(default_factory=Breakdown)
-    pass_to_pass: Breakdown = Field(default_factory=Breakdown)
+    fail_to_pass: TestBreakdown = Field(default_factory=TestBreakdown)
+    pass_to_pass: TestBreakdown = Field(default_factory=TestBreakdown)
     apply_method: str | None = None
     apply_log: str = ""
     restored: list[str] = Field(default_factory=list)
@@ -196,14 +191,8 @@ def _decide(grade_: Grade, task: TaskSpec) -> None:
         semantics=task.grading,
     )
     grade_.resolved = verdict.resolved
-    grade_.fail_to_pass = Breakdown(
-        passed=list(verdict.fail_to_pass.passed),
-        failed=[t for t in task.fail_to_pass if t not in verdict.fail_to_pass.passed],
-    )
-    grade_.pass_to_pass = Breakdown(
-        passed=list(verdict.pass_to_pass.passed),
-        failed=[t for t in task.pass_to_pass if t not in verdict.pass_to_pass.passed],
-    )
+    grade_.fail_to_pass = verdict.fail_to_pass
+    grade_.pass_to_pass = verdict.pass_to_pass
     if grade_.status == "tampered":
         grade_.resolved = False
         return
@@ -216,8 +205,8 @@ def _decide(grade_: Grade, task: TaskSpec) -> None:
 
 def _fail_all(grade_: Grade, task: TaskSpec, timings: dict[str, float]) -> Grade:
     grade_.resolved = False
-    grade_.fail_to_pass = Breakdown(failed=list(task.fail_to_pass))
-    grade_.pass_to_pass = Breakdown(failed=list(task.pass_to_pass))
+    grade_.fail_to_pass = TestBreakdown(failed=list(task.fail_to_pass))
+    grade_.pass_to_pass = TestBreakdown(failed=list(task.pass_to_pass))
     grade_.timings = timings
     return grade_
 

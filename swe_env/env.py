@@ -18,6 +18,7 @@ import gymnasium
 from gymnasium import spaces
 from pydantic import BaseModel, ConfigDict, Field
 
+from rewards.functions import RewardName
 from swe_env.sandbox.config import DockerSandboxConfig
 from swe_env.tasks.native import load_suite
 from swe_env.tasks.spec import TaskSpec
@@ -29,7 +30,6 @@ REPO = "/testbed"
 DISK_CHECK_MAX_COST = 0.002
 """After each step the disk use is measured again if the last measurement took less
 than this many seconds; larger layers are left to the watcher's own polling."""
-RewardName = Literal["binary", "binary_pm1", "f2p_fraction", "similarity"]
 
 
 class UnicodeText(spaces.Text):
@@ -75,19 +75,10 @@ class SWEEnvConfig(BaseModel):
 
 
 def compute_reward(name: RewardName, grade: Any, patch: str, task: TaskSpec) -> float:
-    """Turn a Grade into the configured scalar reward."""
-    from rewards.functions import patch_similarity
+    """Turn a Grade into the configured scalar reward (see :func:`rewards.functions.reward`)."""
+    from rewards.functions import reward
 
-    if name == "binary":
-        return 1.0 if grade.resolved else 0.0
-    if name == "binary_pm1":
-        return 1.0 if grade.resolved else -1.0
-    if name == "f2p_fraction":
-        total = len(task.fail_to_pass)
-        return len(grade.fail_to_pass.passed) / total if total else 0.0
-    if grade.resolved:
-        return 1.0
-    return patch_similarity(patch, task.gold_patch) if task.gold_patch else 0.0
+    return reward(name, grade, patch, task.gold_patch)
 
 
 def _disk_info(sandbox: Any) -> dict[str, Any] | None:

@@ -14,6 +14,7 @@ import gymnasium
 import pytest
 from pydantic import ValidationError
 
+from rewards.verdict import TestBreakdown
 from swe_env.env import ENV_ID, SWEEnv, SWEEnvConfig, UnicodeText, compute_reward, register
 from swe_env.tasks import TaskSpec, load_suite, load_task
 from swe_env.tasks.native import TASKS_DIR
@@ -93,8 +94,9 @@ def task() -> TaskSpec:
 
 
 def fake_grade(resolved: bool, passed: int = 0, task: TaskSpec | None = None) -> SimpleNamespace:
-    names = list(task.fail_to_pass[:passed]) if task else ["t"] * passed
-    return SimpleNamespace(resolved=resolved, fail_to_pass=SimpleNamespace(passed=names))
+    listed = list(task.fail_to_pass) if task else ["t"] * passed
+    breakdown = TestBreakdown(passed=listed[:passed], failed=listed[passed:])
+    return SimpleNamespace(resolved=resolved, fail_to_pass=breakdown)
 
 
 def test_binary_reward(task: TaskSpec) -> None:
