@@ -54,6 +54,52 @@ def _turn_record(policy: Policy) -> dict[str, Any]:
     }
 
 
+def _record_turn(
+    traj: Trajectory,
+    policy: Policy,
+    rebuild_messages: bool,
+    action: Any,
+    obs: str,
+    info: dict[str, Any],
+    policy_seconds: float,
+    tool_seconds: float,
+) -> None:
+    """Append one turn to ``traj``: its step and, if the policy keeps none, its messages."""
+    if rebuild_messages:
+        message, call_id = _assistant_message(action)
+        traj.messages.append(message)
+        if call_id:
+            traj.messages.append({"role": "tool", "tool_call_id": call_id, "content": obs})
+        else:
+            traj.messages.append({"role": "user", "content": obs})
+    traj.steps.append(
+        Step(
+            turn=info["turn"],
+            action=action,
+            observation=obs,
+            ok=info["ok"],
+            error_kind=info.get("error_kind"),
+            policy_seconds=policy_seconds,
+            tool_seconds=tool_seconds,
+            **_turn_record(policy),
+        )
+    )
+
+
+def _finish(traj: Trajectory, info: dict[str, Any], terminated: bool, truncated: bool) -> None:
+    """Fill in the outcome of the episode: usage totals, end state, patch and grade."""
+    for step in traj.steps:
+        for key, value in (step.usage or {}).items():
+            if key in ("prompt_tokens", "completion_tokens", "total_tokens"):
+                traj.usage[key] = traj.usage.get(key, 0) + value
+    traj.terminated, traj.truncated = terminated, truncated
+    traj.truncation = info.get("truncation")
+    traj.patch = info.get("patch", "")
+    traj.grade = info.get("grade")
+    traj.resolved = bool(traj.grade and traj.grade.get("resolved"))
+    traj.turns = len(traj.steps)
+
+
 def run_episode(
     env: SWEEnv,
     policy: Policy,
@@ -80,13 +126,9 @@ def run_episode(
     chat = conversation_of(policy)
     obs, info = env.reset(seed=seed, options={"task_id": task_id})
     traj = Trajectory(
-        task_id=info["task_id"],
-        sample=sample,
-        policy=policy.name,
-        model=policy.model,
-        messages=[] if chat else [{"role": "user", "content": obs}],
-        mode=mode_of(policy),
-    )
+        task_id=info["task_id"], sample=sample, policy=policy.name, model=policy.model,
+        messages=[] if chat else [{"role": "user", "content": obs}], mode=mode_of(policy),
+    )  # fmt: skip
     max_turns = getattr(getattr(env, "config", None), "max_turns", None)
     obs_limit = agent.max_observation_tokens if agent else None
     act_info = {**info, "sample": sample, "remaining_turns": max_turns}
@@ -106,25 +148,7 @@ def run_episode(
         tool_seconds = time.monotonic() - t1
         stepped = True
         obs = cut_observation(obs, obs_limit)
-        if not chat:
-            message, call_id = _assistant_message(action)
-            traj.messages.append(message)
-            if call_id:
-                traj.messages.append({"role": "tool", "tool_call_id": call_id, "content": obs})
-            else:
-                traj.messages.append({"role": "user", "content": obs})
-        traj.steps.append(
-            Step(
-                turn=info["turn"],
-                action=action,
-                observation=obs,
-                ok=info["ok"],
-                error_kind=info.get("error_kind"),
-                policy_seconds=policy_seconds,
-                tool_seconds=tool_seconds,
-                **_turn_record(policy),
-            )
-        )
+        _record_turn(traj, policy, chat is None, action, obs, info, policy_seconds, tool_seconds)
         traj.reward = float(reward)
         if info.get("error_kind") == "format":
             traj.format_errors += 1
@@ -139,16 +163,7 @@ def run_episode(
         traj.messages = list(chat.messages)
         traj.tools = chat.tools
         traj.sampling = dict(chat.sampling or {})
-    for step in traj.steps:
-        for key, value in (step.usage or {}).items():
-            if key in ("prompt_tokens", "completion_tokens", "total_tokens"):
-                traj.usage[key] = traj.usage.get(key, 0) + value
-    traj.terminated, traj.truncated = terminated, truncated
-    traj.truncation = info.get("truncation")
-    traj.patch = info.get("patch", "")
-    traj.grade = info.get("grade")
-    traj.resolved = bool(traj.grade and traj.grade.get("resolved"))
-    traj.turns = len(traj.steps)
+    _finish(traj, info, terminated, truncated)
     traj.seconds = time.monotonic() - started
     return traj
 

@@ -216,3 +216,37 @@ def test_the_http_client_imports_no_tools_tasks_or_docker(module: str) -> None:
     )
     done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
     assert done.returncode == 0, done.stderr[-2000:]
+
+
+def _limited_then_ok(retry_after: str, calls: list[float]) -> httpx.MockTransport:
+    def handler(request: httpx.Request) -> httpx.Response:
+        calls.append(time.monotonic())
+        if len(calls) == 1:
+            error = {"error": {"kind": "too_many_episodes", "message": "busy", "retryable": True}}
+            return httpx.Response(429, json=error, headers={"Retry-After": retry_after})
+        return httpx.Response(200, json={"status": "ok"})
+
+    return httpx.MockTransport(handler)
+
+
+@pytest.mark.parametrize("hint", ["0.6", "http-date"])
+def test_remote_client_honours_every_retry_after_form(hint: str) -> None:
+    """A fractional or HTTP-date Retry-After is a hint too, not a reason to hammer the service."""
+    from email.utils import formatdate
+
+    value = formatdate(time.time() + 2, usegmt=True) if hint == "http-date" else hint
+    calls: list[float] = []
+    client = ServiceClient("http://svc", transport=_limited_then_ok(value, calls))
+    assert client.health() == {"status": "ok"}
+    client.close()
+    assert len(calls) == 2 and calls[1] - calls[0] >= 0.55
+
+
+def test_remote_client_caps_a_hostile_retry_after() -> None:
+    """A service that says "come back tomorrow" is waited on at most ``max_wait``."""
+    calls: list[float] = []
+    client = ServiceClient("http://svc", max_wait=0.3, transport=_limited_then_ok("86400", calls))
+    started = time.monotonic()
+    assert client.health() == {"status": "ok"}
+    client.close()
+    assert time.monotonic() - started < 2.0 and len(calls) == 2
