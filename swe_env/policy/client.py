@@ -37,6 +37,11 @@ from swe_env.policy.errors import ContextLengthExceeded, PolicyRequestError, Pol
 from swe_env.retry import RetryLater, RetryPolicy, parse_retry_after
 
 RETRY_STATUS = frozenset({408, 409, 425, 429, 500, 502, 503, 504})
+"""Statuses retried (with every 5xx): the server may answer later."""
+RETRIED_TEXT_CHARS = 300
+"""Text kept from a retried answer, for the PolicyUnavailable message."""
+REJECTED_TEXT_CHARS = 1000
+"""Text kept from a rejected request's answer (context-length errors are matched in it)."""
 _CONTEXT_ERROR = re.compile(
     r"context (length|window)|maximum context|max_new_tokens. must be <=|prompt is too long"
     r"|too many tokens|input is too long",
@@ -176,9 +181,10 @@ class OpenAIPolicyClient:
         status = response.status_code
         if status in RETRY_STATUS or status >= 500:
             hint = parse_retry_after(response.headers.get("retry-after"))
-            raise RetryLater(f"HTTP {status}: {response.text[:300]}", retry_after=hint)
+            text = response.text[:RETRIED_TEXT_CHARS]
+            raise RetryLater(f"HTTP {status}: {text}", retry_after=hint)
         if status >= 400:
-            text = response.text[:1000]
+            text = response.text[:REJECTED_TEXT_CHARS]
             if _CONTEXT_ERROR.search(text):
                 raise ContextLengthExceeded(text)
             raise PolicyRequestError(f"HTTP {status} from {self.config.base_url}: {text}")

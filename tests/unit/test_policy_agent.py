@@ -396,3 +396,20 @@ def test_infra_retries_wait_by_the_shared_retry_policy(monkeypatch) -> None:
     masked = run_with_retries(Broken, Scripted, "demo/x", retries=7, backoff=1.0)
     assert masked.status == "infra_error" and len(masked.infra_errors) == 8
     assert waits == [1.0, 2.0, 4.0, 8.0, 16.0, INFRA_RETRY.max_wait, INFRA_RETRY.max_wait]
+
+
+def test_factory_ships_without_its_client_and_works_after(serve) -> None:
+    """A pickled factory (sent to a Ray actor) carries no client or lock and builds its own."""
+    import pickle
+
+    from swe_env.policy import ChatPolicyFactory
+
+    server = serve([completion_body("hi")]).server
+    factory = ChatPolicyFactory(PolicyConfig(base_url=server.url, model="m"), AgentConfig())
+    first = factory.client
+    copy = pickle.loads(pickle.dumps(factory))
+    assert copy._client is None and copy.client is not first
+    assert copy(None).act("Fix it.", {}) == {"role": "assistant", "content": "hi", "tool_calls": []}
+    copy.close()
+    factory.close()
+    assert factory._client is None
