@@ -19,16 +19,16 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
+sys.path.insert(0, str(Path(__file__).parent.parent / "tests"))  # support.scripted_server
 import ray
 from _common import report
+from support.scripted_server import Reply, ScriptedChatServer, completion_body, tool_call
 
 from swe_env.env import SWEEnvConfig
 from swe_env.images.build import ensure_images
-from swe_env.policy import PolicyConfig
-from swe_env.rollout.agent import AgentConfig, ChatPolicyFactory
+from swe_env.policy import AgentConfig, ChatPolicyFactory, PolicyConfig
 from swe_env.rollout.local import run_local
 from swe_env.rollout.ray_runner import RayRunner, RayRunnerConfig
-from swe_env.rollout.scripted_server import Reply, ScriptedChatServer, completion_body, tool_call
 from swe_env.sandbox.docker import docker_client
 from swe_env.tasks import load_suite
 

@@ -6,22 +6,21 @@ import contextlib
 import json
 import time
 import uuid
-from typing import Any, Protocol
+from collections.abc import Callable
+from typing import Any
 
 from swe_env.env import SWEEnv
 from swe_env.errors import SweEnvError
-from swe_env.policy import ContextLengthExceeded
-from swe_env.rollout.agent import AgentConfig, ContextExhausted, cut_observation
+from swe_env.policy.base import Policy, check_policy, conversation_of, mode_of, tokens_of
+from swe_env.policy.chat import AgentConfig
+from swe_env.policy.errors import ContextExhausted, ContextLengthExceeded
+from swe_env.retry import RetryPolicy
+from swe_env.rollout.agent import cut_observation
 from swe_env.rollout.trajectory import Step, Trajectory
 
-
-class Policy(Protocol):
-    """Anything that maps (observation, info) to an action."""
-
-    name: str
-    model: str
-
-    def act(self, observation: str, info: dict[str, Any]) -> Any: ...
+INFRA_RETRY = RetryPolicy(retries=2, initial=1.0, max_wait=30.0, jitter=0.0)
+"""Infrastructure retries of a whole episode: 1 s, 2 s, 4 s, … capped at 30 s, no jitter
+(each attempt starts a fresh environment; a thundering herd is not the concern here)."""
 
 
 def _assistant_message(action: Any) -> tuple[dict[str, Any], str | None]:
@@ -37,10 +36,11 @@ def _assistant_message(action: Any) -> tuple[dict[str, Any], str | None]:
     return {"role": "assistant", "content": None, "tool_calls": [call]}, call_id
 
 
-def _turn_record(policy: Any) -> dict[str, Any]:
+def _turn_record(policy: Policy) -> dict[str, Any]:
     """Token fields of the policy's last completion, if it is a model with one."""
-    comp = getattr(policy, "last_completion", None)
-    if comp is None:
+    reporter = tokens_of(policy)
+    comp = reporter.last_completion if reporter is not None else None
+    if reporter is None or comp is None:
         return {}
     return {
         "tokens": comp.tokens,
@@ -50,8 +50,54 @@ def _turn_record(policy: Any) -> dict[str, Any]:
         "prompt_token_ids": comp.prompt_token_ids,
         "usage": comp.usage or None,
         "finish_reason": comp.finish_reason,
-        "n_tool_calls": len(comp.tool_calls) if getattr(policy, "mode", None) == "tools" else None,
+        "n_tool_calls": len(comp.tool_calls) if reporter.mode == "tools" else None,
     }
+
+
+def _record_turn(
+    traj: Trajectory,
+    policy: Policy,
+    rebuild_messages: bool,
+    action: Any,
+    obs: str,
+    info: dict[str, Any],
+    policy_seconds: float,
+    tool_seconds: float,
+) -> None:
+    """Append one turn to ``traj``: its step and, if the policy keeps none, its messages."""
+    if rebuild_messages:
+        message, call_id = _assistant_message(action)
+        traj.messages.append(message)
+        if call_id:
+            traj.messages.append({"role": "tool", "tool_call_id": call_id, "content": obs})
+        else:
+            traj.messages.append({"role": "user", "content": obs})
+    traj.steps.append(
+        Step(
+            turn=info["turn"],
+            action=action,
+            observation=obs,
+            ok=info["ok"],
+            error_kind=info.get("error_kind"),
+            policy_seconds=policy_seconds,
+            tool_seconds=tool_seconds,
+            **_turn_record(policy),
+        )
+    )
+
+
+def _finish(traj: Trajectory, info: dict[str, Any], terminated: bool, truncated: bool) -> None:
+    """Fill in the outcome of the episode: usage totals, end state, patch and grade."""
+    for step in traj.steps:
+        for key, value in (step.usage or {}).items():
+            if key in ("prompt_tokens", "completion_tokens", "total_tokens"):
+                traj.usage[key] = traj.usage.get(key, 0) + value
+    traj.terminated, traj.truncated = terminated, truncated
+    traj.truncation = info.get("truncation")
+    traj.patch = info.get("patch", "")
+    traj.grade = info.get("grade")
+    traj.resolved = bool(traj.grade and traj.grade.get("resolved"))
+    traj.turns = len(traj.steps)
 
 
 def run_episode(
@@ -68,23 +114,21 @@ def run_episode(
     ``agent`` adds the loop's rules: long observations cut, strict format (the first
     malformed action ends the episode, ``truncation="format_error"``). A policy that
     runs out of context ends the episode as truncated (``truncation="context"``).
-    A chat policy (one with ``messages`` and ``observe``) supplies the trajectory's
-    messages itself, as the model saw them.
+    A policy that keeps its conversation (:class:`~swe_env.policy.KeepsConversation`)
+    supplies the trajectory's messages itself, as the model saw them.
 
     Raises:
+        TypeError: ``policy`` is not a :class:`~swe_env.policy.Policy` (before reset).
         SweEnvError: an infrastructure fault; the caller retries or records it.
     """
     started = time.monotonic()
+    policy = check_policy(policy)
+    chat = conversation_of(policy)
     obs, info = env.reset(seed=seed, options={"task_id": task_id})
-    chat = hasattr(policy, "observe") and hasattr(policy, "messages")
     traj = Trajectory(
-        task_id=info["task_id"],
-        sample=sample,
-        policy=policy.name,
-        model=getattr(policy, "model", ""),
-        messages=[] if chat else [{"role": "user", "content": obs}],
-        mode=getattr(policy, "mode", None),
-    )
+        task_id=info["task_id"], sample=sample, policy=policy.name, model=policy.model,
+        messages=[] if chat else [{"role": "user", "content": obs}], mode=mode_of(policy),
+    )  # fmt: skip
     max_turns = getattr(getattr(env, "config", None), "max_turns", None)
     obs_limit = agent.max_observation_tokens if agent else None
     act_info = {**info, "sample": sample, "remaining_turns": max_turns}
@@ -104,25 +148,7 @@ def run_episode(
         tool_seconds = time.monotonic() - t1
         stepped = True
         obs = cut_observation(obs, obs_limit)
-        if not chat:
-            message, call_id = _assistant_message(action)
-            traj.messages.append(message)
-            if call_id:
-                traj.messages.append({"role": "tool", "tool_call_id": call_id, "content": obs})
-            else:
-                traj.messages.append({"role": "user", "content": obs})
-        traj.steps.append(
-            Step(
-                turn=info["turn"],
-                action=action,
-                observation=obs,
-                ok=info["ok"],
-                error_kind=info.get("error_kind"),
-                policy_seconds=policy_seconds,
-                tool_seconds=tool_seconds,
-                **_turn_record(policy),
-            )
-        )
+        _record_turn(traj, policy, chat is None, action, obs, info, policy_seconds, tool_seconds)
         traj.reward = float(reward)
         if info.get("error_kind") == "format":
             traj.format_errors += 1
@@ -131,60 +157,59 @@ def run_episode(
                 info = {**info, "truncation": "format_error"}
         remaining = max_turns - info["turn"] if max_turns else None
         act_info = {**info, "sample": sample, "remaining_turns": remaining}
-    if chat:
+    if chat is not None:
         if stepped:
-            policy.observe(obs, {**info, "final": True})  # type: ignore[attr-defined]
-        traj.messages = list(policy.messages)  # type: ignore[attr-defined]
-        traj.tools = getattr(policy, "tools", None)
-        traj.sampling = dict(getattr(policy, "sampling", {}) or {})
-    for step in traj.steps:
-        for key, value in (step.usage or {}).items():
-            if key in ("prompt_tokens", "completion_tokens", "total_tokens"):
-                traj.usage[key] = traj.usage.get(key, 0) + value
-    traj.terminated, traj.truncated = terminated, truncated
-    traj.truncation = info.get("truncation")
-    traj.patch = info.get("patch", "")
-    traj.grade = info.get("grade")
-    traj.resolved = bool(traj.grade and traj.grade.get("resolved"))
-    traj.turns = len(traj.steps)
+            chat.observe(obs, {**info, "final": True})
+        traj.messages = list(chat.messages)
+        traj.tools = chat.tools
+        traj.sampling = dict(chat.sampling or {})
+    _finish(traj, info, terminated, truncated)
     traj.seconds = time.monotonic() - started
     return traj
 
 
 def run_with_retries(
-    make_env: Any,
-    make_policy: Any,
+    make_env: Callable[[], Any],
+    make_policy: Callable[[], Policy],
     task_id: str,
     *,
     sample: int = 0,
-    retries: int = 2,
+    retries: int = INFRA_RETRY.retries,
     agent: AgentConfig | None = None,
-    backoff: float = 1.0,
+    backoff: float = INFRA_RETRY.initial,
 ) -> Trajectory:
     """Run an episode, retrying infrastructure faults on a fresh environment.
 
-    An episode that still fails is returned with ``status="infra_error"`` and reward 0,
-    marked so that trainers mask it rather than score it as the agent's failure.
+    Waits between attempts follow :data:`INFRA_RETRY` (``retries`` and ``backoff``, its
+    first wait, override it). An episode that still fails is returned with
+    ``status="infra_error"`` and reward 0, marked so that trainers mask it rather than
+    score it as the agent's failure.
     """
     errors: list[str] = []
     name = "?"
-    for attempt in range(retries + 1):
-        if attempt:
-            time.sleep(min(30.0, backoff * 2 ** (attempt - 1)))
+
+    def attempt() -> Trajectory:
+        nonlocal name
         env = None
         try:
             env = make_env()
             policy = make_policy()
             name = policy.name
-            traj = run_episode(env, policy, task_id, sample=sample, agent=agent)
-            traj.infra_errors = errors
-            return traj
+            return run_episode(env, policy, task_id, sample=sample, agent=agent)
         except SweEnvError as exc:
             errors.append(f"{type(exc).__name__}: {exc}")
+            raise
         finally:
             if env is not None:
                 with contextlib.suppress(SweEnvError):
                     env.close()
-    return Trajectory(
-        task_id=task_id, sample=sample, policy=name, infra_errors=errors, status="infra_error"
-    )
+
+    retry = RetryPolicy(**{**INFRA_RETRY.model_dump(), "retries": retries, "initial": backoff})
+    try:
+        traj = retry.retrying(SweEnvError)(attempt)
+    except SweEnvError:
+        return Trajectory(
+            task_id=task_id, sample=sample, policy=name, infra_errors=errors, status="infra_error"
+        )
+    traj.infra_errors = errors
+    return traj

@@ -1,22 +1,16 @@
-"""The replay policy: replays a task's gold patch through tool calls, with no model.
+"""A gold patch as tool calls: :func:`plan_actions` and its diff helpers.
 
-It explores (``git status``), applies each hunk with ``edit`` (new files with
-``create``, deletions with ``bash rm``), runs the visible tests and submits. When an
-edit does not land (its text is not unique, say), it falls back to ``git apply`` of that
-file's diff through ``bash``, as an agent would. The whole path runs end to end, so a
-replay run checks images, tools, grading and trajectory writing at once.
+The policy that plays the plan is :class:`swe_env.policy.replay.ReplayPolicy`.
 """
 
 from __future__ import annotations
 
 import secrets
-from collections import deque
 from typing import Any
 
 from unidiff import PatchSet
 
 from swe_env.patch import file_chunks
-from swe_env.tasks.spec import TaskSpec
 
 Action = dict[str, Any]
 
@@ -73,44 +67,10 @@ def plan_actions(gold_patch: str) -> list[tuple[str, Action]]:
     return plan
 
 
-class ReplayPolicy:
-    """Replays the gold patch. ``act`` takes the last observation and step info."""
+def __getattr__(name: str) -> Any:
+    # The replay policy moved to swe_env.policy.replay; ``swe_env.cli_*`` still import it here.
+    if name == "ReplayPolicy":
+        from swe_env.policy.replay import ReplayPolicy
 
-    name = "replay"
-    model = "gold-patch"
-
-    def __init__(self, task: TaskSpec) -> None:
-        if not task.gold_patch:
-            raise ValueError(f"{task.full_id} has no gold patch to replay")
-        self.task = task
-        self._file_diffs = file_chunks(task.gold_patch)
-        self._queue: deque[tuple[str, Action]] = deque(
-            [
-                ("", _bash("git status --short && ls")),
-                *plan_actions(task.gold_patch),
-                ("", _bash(f"{task.environment.test_cmd} 2>&1 | tail -n 5")),
-                ("", {"name": "submit", "arguments": {}}),
-            ]
-        )
-        self._last: tuple[str, Action] | None = None
-        self._fell_back: set[str] = set()
-
-    def act(self, observation: str, info: dict[str, Any]) -> Action:
-        last = self._last
-        if (
-            last is not None
-            and last[1]["name"] == "edit"
-            and info.get("ok") is False
-            and last[0] not in self._fell_back
-        ):
-            path = last[0]
-            self._fell_back.add(path)
-            while self._queue and self._queue[0][0] == path:
-                self._queue.popleft()
-            # Put the file back to its base state (partly applied hunks), then apply.
-            diff = self._file_diffs.get(path, "")
-            self._last = (path, _bash(f"git checkout -q -- '{path}'"))
-            self._queue.appendleft((path + "#apply", _apply_via_bash(diff)))
-            return self._last[1]
-        self._last = self._queue.popleft() if self._queue else ("", {"name": "submit"})
-        return self._last[1]
+        return ReplayPolicy
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

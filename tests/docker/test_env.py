@@ -9,8 +9,8 @@ from gymnasium.utils.env_checker import check_env
 import swe_env.env  # noqa: F401 - registers swe_env/SWE-v0
 from swe_env.env import SWEEnv
 from swe_env.images.build import ensure_images
+from swe_env.policy.replay import ReplayPolicy
 from swe_env.rollout.episode import run_episode
-from swe_env.rollout.replay import ReplayPolicy
 from swe_env.sandbox.docker import LABEL_PREFIX
 from swe_env.tasks import load_suite
 

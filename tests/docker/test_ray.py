@@ -13,8 +13,8 @@ import ray
 
 from swe_env.env import SWEEnvConfig
 from swe_env.images.build import ensure_images
+from swe_env.policy.replay import ReplayPolicy
 from swe_env.rollout.ray_runner import RayRunner, RayRunnerConfig
-from swe_env.rollout.replay import ReplayPolicy
 from swe_env.rollout.trajectory import Trajectory
 from swe_env.sandbox.docker import LABEL_PREFIX
 from swe_env.tasks import load_suite

@@ -25,8 +25,7 @@ import pytest
 
 from swe_env.env import SWEEnv, SWEEnvConfig
 from swe_env.images.build import ensure_images
-from swe_env.policy import PolicyConfig, SamplingParams
-from swe_env.rollout.agent import AgentConfig, ChatPolicyFactory
+from swe_env.policy import AgentConfig, ChatPolicyFactory, PolicyConfig, SamplingParams
 from swe_env.rollout.local import run_job
 from swe_env.tasks import load_suite
 

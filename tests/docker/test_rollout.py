@@ -9,19 +9,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
-from swe_env.env import SWEEnv, SWEEnvConfig
-from swe_env.images.build import ensure_images
-from swe_env.policy import PolicyConfig
-from swe_env.rollout.agent import AgentConfig, ChatPolicyFactory
-from swe_env.rollout.export import read_trajectories, stats
-from swe_env.rollout.local import run_job, run_local
-from swe_env.rollout.scripted_server import (
+from support.scripted_server import (
     ScriptedChatServer,
     completion_body,
     tool_call,
     turn_script,
 )
+
+from swe_env.env import SWEEnv, SWEEnvConfig
+from swe_env.images.build import ensure_images
+from swe_env.policy import AgentConfig, ChatPolicyFactory, PolicyConfig
+from swe_env.rollout.export import read_trajectories, stats
+from swe_env.rollout.local import run_job, run_local
 from swe_env.sandbox.docker import LABEL_PREFIX
 from swe_env.tasks import load_suite
 

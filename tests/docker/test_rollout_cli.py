@@ -11,13 +11,13 @@ from pathlib import Path
 
 import pyarrow.parquet as pq
 import pytest
-
-from swe_env.images.build import ensure_images
-from swe_env.rollout.scripted_server import (
+from support.scripted_server import (
     ScriptedChatServer,
     completion_body,
     turn_script,
 )
+
+from swe_env.images.build import ensure_images
 from swe_env.tasks import load_suite
 
 pytestmark = pytest.mark.docker

@@ -12,6 +12,13 @@ from typing import Any
 
 import httpx
 import pytest
+from support.scripted_server import (
+    Reply,
+    ScriptedChatServer,
+    completion_body,
+    tool_call,
+    turn_script,
+)
 
 from swe_env.errors import SweEnvError
 from swe_env.policy import (
@@ -23,13 +30,6 @@ from swe_env.policy import (
     SamplingParams,
     parse_completion,
     parse_retry_after,
-)
-from swe_env.rollout.scripted_server import (
-    Reply,
-    ScriptedChatServer,
-    completion_body,
-    tool_call,
-    turn_script,
 )
 
 MESSAGES = [{"role": "system", "content": "be brief"}, {"role": "user", "content": "fix it"}]
@@ -321,7 +321,7 @@ def test_backoff_is_jittered_and_capped() -> None:
         state = SimpleNamespace(
             attempt_number=attempt, outcome=SimpleNamespace(exception=lambda: None)
         )
-        waits.append([client._wait(state) for _ in range(200)])
+        waits.append([client.retry.wait(state) for _ in range(200)])  # type: ignore[arg-type]
     client.close()
     assert max(waits[0]) <= 1.0 and max(waits[1]) <= 2.0 and max(waits[3]) <= 3.0
     assert len({round(w, 6) for w in waits[2]}) > 100  # jittered, not fixed

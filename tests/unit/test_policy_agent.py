@@ -4,20 +4,28 @@ budget notes, cut observations, strict format."""
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import pytest
-
-from swe_env.policy import OpenAIPolicyClient, PolicyConfig, SamplingParams
-from swe_env.rollout.agent import AgentConfig, ChatPolicy, ContextExhausted, cut_observation
-from swe_env.rollout.episode import run_episode
-from swe_env.rollout.scripted_server import (
+from support.scripted_server import (
     Reply,
     ScriptedChatServer,
     completion_body,
     tool_call,
     turn_script,
 )
+
+from swe_env.policy import (
+    AgentConfig,
+    ChatPolicy,
+    ContextExhausted,
+    OpenAIPolicyClient,
+    PolicyConfig,
+    SamplingParams,
+)
+from swe_env.rollout.agent import cut_observation
+from swe_env.rollout.episode import run_episode
 from swe_env.tools import FormatError, openai_schemas, parse_action
 
 INFO = {"task_id": "demo/x", "tools": openai_schemas(), "remaining_turns": 5}
@@ -302,3 +310,106 @@ def test_local_runner_reuses_one_env_per_thread(tmp_path) -> None:
     assert len(lines) == 6
     assert 1 <= len(made) <= 2
     assert sum(env.closed for env in made) == 6 + len(made)  # after each episode, and at the end
+
+
+def test_factory_builds_one_client_under_concurrent_first_use(monkeypatch) -> None:
+    """Threads that ask a fresh factory for its client at once must share one client."""
+    import threading
+
+    import swe_env.policy.chat as chat
+    from swe_env.policy import ChatPolicyFactory
+
+    built: list[object] = []
+
+    class SlowClient:
+        def __init__(self, config: Any) -> None:
+            time.sleep(0.05)  # widen the window between the check and the assignment
+            built.append(self)
+
+    monkeypatch.setattr(chat, "OpenAIPolicyClient", SlowClient)
+    factory = ChatPolicyFactory(PolicyConfig(model="m"))
+    gate = threading.Barrier(8)
+    seen: list[object] = []
+
+    def first_use() -> None:
+        gate.wait()
+        seen.append(factory.client)
+
+    threads = [threading.Thread(target=first_use) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(built) == 1, f"{len(built)} clients built"
+    assert all(c is built[0] for c in seen) and len(seen) == 8
+
+
+def test_a_non_policy_is_refused_before_any_episode_starts() -> None:
+    """An object without ``act`` (or ``model``) must not start a container-backed episode."""
+    resets: list[Any] = []
+
+    class Counting(FakeEnv):
+        def reset(self, **kw: Any) -> tuple[str, dict]:
+            resets.append(kw)
+            return super().reset(**kw)
+
+    class NoAct:
+        name, model = "broken", ""
+
+    class NoModel:
+        name = "broken"
+
+        def act(self, observation: str, info: dict) -> dict:
+            return {"name": "submit", "arguments": {}}
+
+    for bad in (NoAct(), NoModel()):
+        with pytest.raises(TypeError, match="not a Policy"):
+            run_episode(Counting(), bad, "demo/x")  # type: ignore[arg-type]
+    assert resets == []
+
+
+def test_half_a_conversation_capability_is_not_trusted() -> None:
+    """A policy with ``observe`` but no history must get its messages rebuilt by the loop."""
+
+    class HalfChat(Scripted):
+        def observe(self, observation: str, info: dict | None = None) -> None:
+            raise AssertionError("observe called on a policy that keeps no conversation")
+
+    traj = run_episode(FakeEnv(), HalfChat(), "demo/x")
+    assert traj.terminated and traj.mode is None
+    assert [m["role"] for m in traj.messages] == ["user", "assistant", "tool", "assistant", "tool"]
+
+
+def test_infra_retries_wait_by_the_shared_retry_policy(monkeypatch) -> None:
+    """The runner's infra retries back off exponentially, capped, via swe_env.retry."""
+
+    from swe_env.errors import SandboxError
+    from swe_env.rollout.episode import INFRA_RETRY, run_with_retries
+
+    waits: list[float] = []
+    monkeypatch.setattr(time, "sleep", waits.append)
+
+    class Broken(FakeEnv):
+        def reset(self, **kw: Any) -> tuple[str, dict]:
+            raise SandboxError("daemon gone")
+
+    masked = run_with_retries(Broken, Scripted, "demo/x", retries=7, backoff=1.0)
+    assert masked.status == "infra_error" and len(masked.infra_errors) == 8
+    assert waits == [1.0, 2.0, 4.0, 8.0, 16.0, INFRA_RETRY.max_wait, INFRA_RETRY.max_wait]
+
+
+def test_factory_ships_without_its_client_and_works_after(serve) -> None:
+    """A pickled factory (sent to a Ray actor) carries no client or lock and builds its own."""
+    import pickle
+
+    from swe_env.policy import ChatPolicyFactory
+
+    server = serve([completion_body("hi")]).server
+    factory = ChatPolicyFactory(PolicyConfig(base_url=server.url, model="m"), AgentConfig())
+    first = factory.client
+    copy = pickle.loads(pickle.dumps(factory))
+    assert copy._client is None and copy.client is not first
+    assert copy(None).act("Fix it.", {}) == {"role": "assistant", "content": "hi", "tool_calls": []}
+    copy.close()
+    factory.close()
+    assert factory._client is None

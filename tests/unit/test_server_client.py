@@ -22,9 +22,9 @@ from swe_env.client import (
     RemoteSWEEnv,
     ServiceClient,
 )
+from swe_env.client.transport import KeepAliveTransport
 from swe_env.errors import SweEnvError
 from swe_env.server.live import LiveServer, free_port
-from swe_env.server.transport import KeepAliveTransport
 
 
 class LosingTransport(httpx.HTTPTransport):
@@ -194,3 +194,59 @@ def test_keepalive_transport_survives_idle_closes_and_threads():
             assert sorted(answers) == [str(i) for i in range(8)]
     with httpx.Client(transport=KeepAliveTransport()) as http, pytest.raises(httpx.ConnectError):
         http.get(f"http://127.0.0.1:{free_port()}/")
+
+
+HEAVY = ("docker", "swe_env.tools", "swe_env.tasks", "swe_env.env", "swe_env.sandbox.docker")
+
+
+@pytest.mark.parametrize("module", ["swe_env.client", "swe_env.client.env", "swe_env.retry"])
+def test_the_http_client_imports_no_tools_tasks_or_docker(module: str) -> None:
+    """A trainer that only talks HTTP must not pull in Docker, the tools or task loaders."""
+    import subprocess
+    import sys
+
+    probe = (
+        f"import sys, {module}\n"
+        f"heavy = [m for m in {HEAVY!r} if m in sys.modules]\n"
+        "assert not heavy, heavy\n"
+        "from swe_env.client import RemoteSWEEnv\n"
+        "RemoteSWEEnv('http://127.0.0.1:9', config={'max_turns': 3}).close()\n"
+        f"heavy = [m for m in {HEAVY!r} if m in sys.modules]\n"
+        "assert not heavy, ('after use', heavy)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-2000:]
+
+
+def _limited_then_ok(retry_after: str, calls: list[float]) -> httpx.MockTransport:
+    def handler(request: httpx.Request) -> httpx.Response:
+        calls.append(time.monotonic())
+        if len(calls) == 1:
+            error = {"error": {"kind": "too_many_episodes", "message": "busy", "retryable": True}}
+            return httpx.Response(429, json=error, headers={"Retry-After": retry_after})
+        return httpx.Response(200, json={"status": "ok"})
+
+    return httpx.MockTransport(handler)
+
+
+@pytest.mark.parametrize("hint", ["0.6", "http-date"])
+def test_remote_client_honours_every_retry_after_form(hint: str) -> None:
+    """A fractional or HTTP-date Retry-After is a hint too, not a reason to hammer the service."""
+    from email.utils import formatdate
+
+    value = formatdate(time.time() + 2, usegmt=True) if hint == "http-date" else hint
+    calls: list[float] = []
+    client = ServiceClient("http://svc", transport=_limited_then_ok(value, calls))
+    assert client.health() == {"status": "ok"}
+    client.close()
+    assert len(calls) == 2 and calls[1] - calls[0] >= 0.55
+
+
+def test_remote_client_caps_a_hostile_retry_after() -> None:
+    """A service that says "come back tomorrow" is waited on at most ``max_wait``."""
+    calls: list[float] = []
+    client = ServiceClient("http://svc", max_wait=0.3, transport=_limited_then_ok("86400", calls))
+    started = time.monotonic()
+    assert client.health() == {"status": "ok"}
+    client.close()
+    assert time.monotonic() - started < 2.0 and len(calls) == 2

@@ -10,8 +10,9 @@
             {"name": "bash", "arguments": {"command": "ls"}}
         )
 
-Requests are retried (tenacity) on connection errors, 429 (honouring Retry-After) and
-5xx answers the service marks retryable. That is safe for steps: each carries an
+Requests are retried (:data:`REMOTE_RETRY`, the one :class:`~swe_env.retry.RetryPolicy`)
+on connection errors, 429 (honouring Retry-After) and 5xx answers the service marks
+retryable. That is safe for steps: each carries an
 ``Idempotency-Key`` (a uuid per step, reused by its retries), so the service answers a
 resent step from memory and its action never runs twice.
 """
@@ -20,27 +21,33 @@ from __future__ import annotations
 
 import logging
 import os
-import random
 import uuid
 from typing import Any
 
 import gymnasium
 import httpx
-from tenacity import (
-    RetryCallState,
-    Retrying,
-    retry_if_exception_type,
-    stop_after_attempt,
-)
 
-from swe_env.env import SWEEnvConfig, UnicodeText
+from swe_env.client.transport import KeepAliveTransport
+from swe_env.env_config import SWEEnvConfig, UnicodeText
 from swe_env.errors import SweEnvError
-from swe_env.server.transport import KeepAliveTransport
+from swe_env.retry import RetryLater, RetryPolicy, parse_retry_after
 
 log = logging.getLogger(__name__)
 MAX_ACTION_CHARS = 1_000_000
 """Longest action in the action space: JSON-escaped, it stays under the service's default
 8 MB body cap (a larger body answers 413)."""
+MAX_OBSERVATION_CHARS = 10_000_000
+"""Longest observation in the observation space."""
+REQUEST_TIMEOUT = 1800.0
+"""Seconds to wait for one answer (a step may run a long command)."""
+CONNECT_TIMEOUT = 10.0
+"""Seconds to wait for a connection (at most the request timeout)."""
+GRADE_TIMEOUT = 600.0
+"""Default timeout of the hidden test run of :meth:`ServiceClient.grade`."""
+ERROR_TEXT_CHARS = 2000
+"""Longest error message kept from an answer."""
+REMOTE_RETRY = RetryPolicy(retries=6, initial=0.2, max_wait=30.0, jitter=0.5)
+"""Retries of one request: 0.2 s doubling, half jitter, at most 30 s apart."""
 
 
 class RemoteError(Exception):
@@ -71,18 +78,17 @@ class RemoteAuthError(RemoteError, PermissionError):
     """The token is missing or wrong (401)."""
 
 
-class _Retryable(Exception):
+class _Retryable(RetryLater):
     def __init__(self, error: RemoteError, retry_after: float | None) -> None:
-        super().__init__(str(error))
+        super().__init__(str(error), retry_after)
         self.error = error
-        self.retry_after = retry_after
 
 
 def _error_of(response: httpx.Response) -> RemoteError:
     status = response.status_code
     kind, message, retryable = (
         f"http_{status}",
-        response.text[:2000],
+        response.text[:ERROR_TEXT_CHARS],
         status == 429 or status >= 502,
     )
     try:
@@ -94,7 +100,7 @@ def _error_of(response: httpx.Response) -> RemoteError:
         kind, message = str(err.get("kind", kind)), str(err.get("message", message))
         retryable = bool(err.get("retryable", retryable))
     elif isinstance(body, dict) and "detail" in body:
-        kind, message = "validation", str(body["detail"])[:2000]
+        kind, message = "validation", str(body["detail"])[:ERROR_TEXT_CHARS]
     if status == 401:
         return RemoteAuthError(status, kind, message)
     if status == 409:
@@ -108,18 +114,19 @@ class ServiceClient:
     """HTTP access to the service: auth, retries, error mapping. Thread-safe.
 
     ``token`` defaults to the ``SWE_ENV_TOKEN`` environment variable. Requests go
-    through an ``httpx.Client`` on :class:`~swe_env.server.transport.KeepAliveTransport`
-    (lean keep-alive sockets) unless ``transport`` says otherwise.
+    through an ``httpx.Client`` on :class:`~swe_env.client.transport.KeepAliveTransport`
+    (lean keep-alive sockets) unless ``transport`` says otherwise. Retries follow
+    :data:`REMOTE_RETRY`, with ``retries`` and ``max_wait`` in place of its own.
     """
 
     def __init__(
         self,
         base_url: str,
         token: str | None = None,
-        timeout: float = 1800.0,
+        timeout: float = REQUEST_TIMEOUT,
         *,
-        retries: int = 6,
-        max_wait: float = 30.0,
+        retries: int = REMOTE_RETRY.retries,
+        max_wait: float = REMOTE_RETRY.max_wait,
         transport: httpx.BaseTransport | None = None,
     ) -> None:
         token = token if token is not None else os.environ.get("SWE_ENV_TOKEN")
@@ -127,18 +134,12 @@ class ServiceClient:
         self.http = httpx.Client(
             base_url=base_url.rstrip("/"),
             headers=headers,
-            timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
+            timeout=httpx.Timeout(timeout, connect=min(timeout, CONNECT_TIMEOUT)),
             transport=transport or KeepAliveTransport(),
         )
-        self.retries = retries
-        self.max_wait = max_wait
-
-    def _wait(self, state: RetryCallState) -> float:
-        exc = state.outcome.exception() if state.outcome else None
-        if isinstance(exc, _Retryable) and exc.retry_after is not None:
-            return min(exc.retry_after, self.max_wait)
-        backoff = 0.2 * 2 ** (state.attempt_number - 1)
-        return min(self.max_wait, backoff) * random.uniform(0.5, 1.0)
+        self.retry = RetryPolicy(
+            **{**REMOTE_RETRY.model_dump(), "retries": retries, "max_wait": max_wait}
+        )
 
     def _once(self, method: str, path: str | httpx.URL, **kwargs: Any) -> httpx.Response:
         response = self.http.request(method, path, **kwargs)
@@ -146,8 +147,7 @@ class ServiceClient:
             return response
         error = _error_of(response)
         if error.retryable:
-            after = response.headers.get("Retry-After", "")
-            raise _Retryable(error, float(after) if after.isdigit() else None)
+            raise _Retryable(error, parse_retry_after(response.headers.get("Retry-After")))
         raise error
 
     def url(self, path: str) -> httpx.URL:
@@ -169,12 +169,7 @@ class ServiceClient:
             RemoteError: a subclass by status (see the module docstring).
         """
         headers = {"Idempotency-Key": key} if key else {}
-        retrying = Retrying(
-            stop=stop_after_attempt(self.retries + 1),
-            wait=self._wait,
-            retry=retry_if_exception_type((_Retryable, httpx.TransportError)),
-            reraise=True,
-        )
+        retrying = self.retry.retrying(_Retryable, httpx.TransportError)
         try:
             return retrying(self._once, method, path, json=json, headers=headers, **kwargs)
         except _Retryable as exc:
@@ -187,15 +182,17 @@ class ServiceClient:
         params = {"suite": suite} if suite else {}
         return self.request("GET", "/v1/tasks", params=params).json()
 
-    def grade(self, task_id: str, patch: str, timeout: float = 600.0) -> dict[str, Any]:
+    def grade(self, task_id: str, patch: str, timeout: float = GRADE_TIMEOUT) -> dict[str, Any]:
         """Grade ``patch`` for ``task_id`` (``suite/id``); returns the Grade as a dict."""
         body = {"task_id": task_id, "patch": patch, "timeout": timeout}
         return self.request("POST", "/v1/grade", json=body).json()
 
     def health(self) -> dict[str, Any]:
+        """The service's health report."""
         return self.request("GET", "/healthz").json()
 
     def close(self) -> None:
+        """Close the connections."""
         self.http.close()
 
 
@@ -221,9 +218,9 @@ class RemoteSWEEnv(gymnasium.Env[str, Any]):
         base_url: str,
         token: str | None = None,
         config: SWEEnvConfig | dict[str, Any] | None = None,
-        timeout: float = 1800.0,
+        timeout: float = REQUEST_TIMEOUT,
         *,
-        retries: int = 6,
+        retries: int = REMOTE_RETRY.retries,
         render_mode: str | None = None,
         client: ServiceClient | None = None,
     ) -> None:
@@ -236,7 +233,7 @@ class RemoteSWEEnv(gymnasium.Env[str, Any]):
         self._body_config = config.model_dump(mode="json", exclude_unset=True) if config else None
         self._own_client = client is None
         self.client = client or ServiceClient(base_url, token, timeout, retries=retries)
-        self.observation_space = UnicodeText(max_length=10_000_000)
+        self.observation_space = UnicodeText(max_length=MAX_OBSERVATION_CHARS)
         self.action_space = UnicodeText(max_length=MAX_ACTION_CHARS)
         self.episode_id: str | None = None
         self.task_id: str | None = None
