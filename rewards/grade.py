@@ -290,16 +290,23 @@ def _read_log(sb, log_path: str, fallback: str) -> str:
     return data.decode("utf-8", "replace")
 
 
-def _run_tests(sb, work: str, task: TaskSpec, timeout: float, grade_: Grade) -> None:
-    """The test command as the task gives it, as root; the log parser decides."""
-    cmd = task.environment.test_cmd
-    log_path = f"{work}/test.log"
-    res = sb.run(f"cd {REPO} && ( {cmd} ) > {log_path} 2>&1", timeout=timeout)
+def _run_logged(sb, script: str, log_path: str, timeout: float, grade_: Grade) -> bool:
+    """Run the test script; keep its log and exit code. False when it timed out."""
+    res = sb.run(script, timeout=timeout)
     grade_.log = _read_log(sb, log_path, res.output)[-200_000:]
     grade_.exit_code = res.exit_code
     if res.timed_out:
         grade_.status = "timeout"
         grade_.error = f"the tests did not finish within {timeout:g}s"
+        return False
+    return True
+
+
+def _run_tests(sb, work: str, task: TaskSpec, timeout: float, grade_: Grade) -> None:
+    """The test command as the task gives it, as root; the log parser decides."""
+    cmd = task.environment.test_cmd
+    log_path = f"{work}/test.log"
+    if not _run_logged(sb, f"cd {REPO} && ( {cmd} ) > {log_path} 2>&1", log_path, timeout, grade_):
         return
     parser = resolve_parser(task.log_parser)
     if parser is None:
@@ -325,12 +332,7 @@ def _run_hardened(sb, work, task: TaskSpec, timeout: float, plugins, grade_: Gra
             run.canary_file = target
     log_path = f"{work}/test.log"
     script = harness.command(run, task.environment.test_cmd, plugins, REPO, log_path)
-    res = sb.run(script, timeout=timeout)
-    grade_.log = _read_log(sb, log_path, res.output)[-200_000:]
-    grade_.exit_code = res.exit_code
-    if res.timed_out:
-        grade_.status = "timeout"
-        grade_.error = f"the tests did not finish within {timeout:g}s"
+    if not _run_logged(sb, script, log_path, timeout, grade_):
         return
     try:
         data = sb.read_file(run.results)
