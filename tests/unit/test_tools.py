@@ -42,6 +42,9 @@ class LocalSandbox:
             "GIT_COMMITTER_EMAIL": "test@example.com",
         }
 
+    def run_private(self, command: str, timeout: float | None = None) -> CommandResult:
+        return self.run(command, timeout)
+
     def run(self, command: str, timeout: float | None = None) -> CommandResult:
         self.commands.append(command)
         try:
@@ -68,7 +71,7 @@ class LocalSandbox:
             raise ValueError(f"{path} is larger than {max_bytes} bytes")
         return target.read_bytes()
 
-    def write_file(self, path: str, data: bytes, mode: int = 0o644) -> None:
+    def write_file(self, path: str, data: bytes, mode: int | None = 0o644) -> None:
         assert isinstance(data, bytes)
         self.writes.append((path, len(data), mode))
         target = Path(path)
@@ -76,7 +79,8 @@ class LocalSandbox:
             raise IsADirectoryError(path)
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)
-        target.chmod(mode)
+        if mode is not None:
+            target.chmod(mode)
 
     def close(self) -> None:
         pass
@@ -394,7 +398,7 @@ def test_create_large_content(sandbox: LocalSandbox, ctx: ToolContext, repo: Pat
     result = call(sandbox, ctx, "create", path="big.txt", content=content)
     assert result.ok, result.output
     assert (repo / "big.txt").stat().st_size == len(content)
-    assert sandbox.writes == [(str(repo / "big.txt"), len(content), 0o644)]
+    assert sandbox.writes == [(str(repo / "big.txt"), len(content), None)]
     assert max(len(command) for command in sandbox.commands) < 1000
 
 
