@@ -78,6 +78,7 @@ def read_via_shell(run: Run, path: str, limit: int) -> bytes | None:
     q = ansi_c_quote(path)
     raw = run(
         f"f={q}; if [[ ! -e $f ]]; then printf E:NOENT; elif [[ -d $f ]]; then printf E:ISDIR; "
+        "elif [[ ! -f $f ]]; then printf E:NOTREG; "
         f'elif [[ ! -r $f ]]; then printf E:ACCES; elif s=$(command stat -L -c %s -- "$f"); '
         f'then if (( s > {small} )); then printf E:BIG:%s "$s"; else printf S:%s: "$s"; '
         f'command base64 -w0 < "$f"; fi; else printf E:STAT; fi',
@@ -92,6 +93,8 @@ def read_via_shell(run: Run, path: str, limit: int) -> bytes | None:
         raise IsADirectoryError(errno.EISDIR, "Is a directory", path)
     if out == b"E:ACCES":
         raise PermissionError(errno.EACCES, "Permission denied", path)
+    if out == b"E:NOTREG":  # a FIFO or a device would block or never end
+        raise OSError(errno.EINVAL, "Not a regular file", path)
     big = re.fullmatch(rb"E:BIG:(\d+)", out)
     if big:
         if int(big.group(1)) > limit:
@@ -117,7 +120,8 @@ def write_via_shell(run: Run, path: str, data: bytes, mode: int | None) -> bool:
     q, parent = ansi_c_quote(path), ansi_c_quote(posixpath.dirname(path) or "/")
     chmod = f' && command chmod {mode:o} -- "$f"' if mode is not None else ""
     raw = run(
-        f"f={q}; if [[ -d $f ]]; then printf E:ISDIR; "
+        f"f={q}; if [[ -d $f ]]; then printf E:ISDIR; elif [[ -e $f && ! -f $f ]]; "
+        "then printf E:NOTREG; "
         f"elif ! {{ [[ -d {parent} ]] || command mkdir -p -- {parent}; }} 2>&1; "
         "then printf '\\nE:FAIL'; "
         f'elif ! {{ \\builtin printf {printf_format(data)} > "$f"; }} 2>&1; '
@@ -128,6 +132,8 @@ def write_via_shell(run: Run, path: str, data: bytes, mode: int | None) -> bool:
     out = raw.output.bytes()
     if out == b"E:ISDIR":
         raise IsADirectoryError(errno.EISDIR, "Is a directory", path)
+    if out == b"E:NOTREG":
+        raise OSError(errno.EINVAL, "Not a regular file", path)
     if raw.exit_code == 0 and out == b"OK":
         return True
     if out.endswith(b"\nE:FAIL"):  # mkdir's or the redirection's message, then the tag
