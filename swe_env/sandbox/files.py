@@ -144,11 +144,15 @@ def write_via_shell(run: Run, path: str, data: bytes, mode: int | None) -> bool:
 
 
 def _archive_error(exc: Exception, path: str) -> Exception:
-    error = os_error(str(exc), path)
-    if error is not None:
-        return error
-    if isinstance(exc, docker.errors.NotFound):
-        return FileNotFoundError(errno.ENOENT, "No such file or directory", path)
+    """An answer of the engine about the path becomes the matching OSError; anything
+    else (no answer, an unknown failure) is an infrastructure fault. (``requests``'
+    connection errors are OSErrors too: they must not pass for the agent's.)"""
+    if isinstance(exc, docker.errors.APIError):
+        error = os_error(str(exc), path)
+        if error is not None:
+            return error
+        if isinstance(exc, docker.errors.NotFound):
+            return FileNotFoundError(errno.ENOENT, "No such file or directory", path)
     return SandboxError(f"{path}: {exc}")
 
 

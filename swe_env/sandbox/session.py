@@ -7,14 +7,16 @@ is kept as head + tail with a count of what was cut, so endless output costs bou
 memory.
 
 **Background output.** A background job keeps the stdout it was started with. When the
-health block says that some other process still holds the shell's stdout, the owner
-gives the next command a fresh stream (:meth:`ShellSession.execute` with ``switch``):
-the shell moves its stdout and stderr there, and the old stream is *retired*: still
-read (so that a job printing into it never blocks or dies of SIGPIPE), but its bytes are
-dropped. So output of a job started by one command never shows in a later command's
-observation. Bytes that arrive on the current stream between two commands are dropped
-too. What a job prints *while its own command is still running* is that command's
-output, as in a terminal.
+health block says that another process still holds the shell's stdout, the owner gives
+the next command a fresh stream (:meth:`ShellSession.execute` with ``switch``): the
+shell moves its stdout and stderr there, and the old stream is *retired*: still read
+while commands run (so a job printing into it does not die of SIGPIPE), but its bytes
+are dropped. Bytes that arrive on the current stream between two commands are dropped
+too. Guaranteed: the output of a job started with ``&`` (the check runs whenever bash's
+``$!`` changed) never shows in a later command's observation; a process that detached
+itself otherwise (a double fork, a daemon) is found by the full check, which runs every
+few commands, and stops showing from then on. What a job prints while its own command
+is still running is that command's output, as in a terminal.
 
 The session does no Docker calls itself: the owner creates streams, restarts the shell
 when :attr:`ShellSession.alive` turns false, and passes a ``watchdog`` that looks at the

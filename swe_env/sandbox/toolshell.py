@@ -27,7 +27,6 @@ from typing import Any
 import docker.errors
 import requests.exceptions
 
-from swe_env.sandbox.framing import ansi_c_quote
 from swe_env.sandbox.session import OutputBuffer, RawResult, ShellSession
 
 TOOL_ENV = {
@@ -174,11 +173,6 @@ class ToolShell:
         if self._session is not None:
             self._session.close()
             self._session = None
-
-
-def quote(path: str) -> str:
-    """Quote a path for the private shell (one line, any bytes)."""
-    return ansi_c_quote(path)
 
 
 def close_quietly(sock: Any) -> None:

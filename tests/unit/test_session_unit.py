@@ -563,3 +563,19 @@ def test_os_error_maps_messages_to_errno() -> None:
     error = os_error("Error response from daemon: mkdir /a/b: not a directory", "/p")
     assert error is not None and error.errno == errno.ENOTDIR
     assert os_error("permission denied is in the path: /x/permission denied/y: boom", "/p") is None
+
+
+def test_archive_errors_keep_infrastructure_faults_apart() -> None:
+    import docker.errors
+    import requests.exceptions
+
+    from swe_env.errors import SandboxError
+    from swe_env.sandbox.files import _archive_error
+
+    daemon = docker.errors.APIError('500 Server Error ("mkdir /testbed/x: file name too long")')
+    assert _archive_error(daemon, "/p").errno == errno.ENAMETOOLONG  # type: ignore[union-attr]
+    refused = requests.exceptions.ConnectionError("[Errno 111] Connection refused")
+    assert isinstance(refused, OSError)
+    assert isinstance(_archive_error(refused, "/p"), SandboxError)
+    unknown = docker.errors.APIError("500 Server Error: something odd")
+    assert isinstance(_archive_error(unknown, "/p"), SandboxError)
