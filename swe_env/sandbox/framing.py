@@ -7,15 +7,14 @@ on must survive whatever a command leaves behind: options (``set -x``, ``-v``, `
 stderr. The design:
 
 - **One short line per command.** bash reads a pipe one byte at a time (about 0.75 us
-  a byte here), so the per-command text is about 150 bytes plus the command::
+  a byte here), so the per-command text is about 120 bytes plus the command::
 
-      \\builtin eval $'<cmd>' </dev/null >&2 2>&1;POSIXLY_CORRECT=$?;\\set +vx;_swe_t=;
-      \\trap - DEBUG RETURN ERR;\\_swe_q;\\builtin printf %s%s%s\\ %s\\\\n "$_swe_t" <half>
-      <half> "$_swe_r"
+      \\builtin eval $'<cmd>' </dev/null >&2 2>&1;POSIXLY_CORRECT=$?;\\set +vx;
+      \\trap - DEBUG RETURN ERR;\\_swe_q <half> <half>
 
-  The rest lives in two *readonly* functions defined when the shell starts
-  (``_swe_q``, and ``_swe_f`` for the periodic full check): the agent can read them but
-  can neither redefine nor unset them.
+  The rest lives in two *readonly* functions defined when the shell starts (``_swe_q``,
+  and ``_swe_f`` for the periodic full check): the agent can read them but can neither
+  redefine nor unset them.
 - **Posix mode beats shadowing.** Assigning ``POSIXLY_CORRECT`` (an assignment, which no
   function or alias can intercept) switches posix mode on; there special builtins
   (``set``, ``trap``, ``unset``, ``eval``...) are found before functions. The line turns
@@ -28,11 +27,11 @@ stderr. The design:
   bash save and restore fds 0, 1 and 2 around it: ``exec >/dev/null`` or ``exec 2>&-``
   inside a command does not outlive it. Its stdin is ``/dev/null``.
 - **An end marker no command can print.** The marker is a 64-bit nonce, fresh for every
-  command, sent as two halves that only ``printf`` joins: it never appears in the input
-  line (``set -v``), in a trace (``set -x``), or in ``BASH_COMMAND`` while an agent's
-  trap can still run (traps are cleared before the nonce's command). It is parsed
-  strictly: nonce, space, status, newline. Everything the framing prints after the
-  command is one ``printf``, one write.
+  command, sent as two halves that only the function's ``printf`` joins: it never
+  appears in the input line (``set -v``), in a trace (``set -x`` is off before the call,
+  so ``PS4`` cannot run either), or in ``BASH_COMMAND`` while an agent's trap can still
+  run (traps are cleared before the call). It is parsed strictly: nonce, space, status,
+  newline. Everything the framing prints after the command is one ``printf``, one write.
 - **Health.** Just before the marker comes a health block: whether another process
   still holds the shell's stdout (a background job that could print into a later
   observation: the owner then gives the shell a fresh stream). The quick check runs
@@ -45,8 +44,10 @@ stderr. The design:
 What the framing cannot survive (the shell exits, stops answering, replaces itself with
 ``exec``, or ``enable -n`` disabled the builtins it calls) is detected by the owner and
 answered with a restart; see :mod:`swe_env.sandbox.agent_shell`. A command that runs
-agent code *inside* the framing (a ``DEBUG`` trap that reads the shell's memory, a
-disabled ``trap`` builtin) can forge its own observation; nothing else trusts it.
+agent code *inside* the framing on purpose (a signal trap fired by a background job at
+the right moment, a trap that reads the shell's memory, ``enable -n trap``) can forge
+its own observation; nothing else trusts it: the tools use a private shell and the
+reward comes from the diff, graded elsewhere.
 """
 
 from __future__ import annotations
@@ -78,7 +79,8 @@ _SCAN = (
 )
 _QUICK = (
     _SANITIZE + 'if [[ $! != "$_swe_j" ]];then _swe_j=$!;' + _SCAN + "fi;"
-    "_swe_t=$'\\037_swe_health '$_swe_h$'\\n';\\unset POSIXLY_CORRECT;"
+    "\\unset POSIXLY_CORRECT;"
+    '\\builtin printf \'\\037_swe_health %s\\n%s%s %s\\n\' "$_swe_h" "$1" "$2" "$_swe_r";'
 )
 # The full check also counts the container's tasks (the pids cgroup) against the owner's
 # own (`_swe_b`) and adds five lines of /proc/$$/limits: cpu time, file size,
@@ -88,9 +90,10 @@ _FULL = (
     'if ! { \\builtin read -r _swe_n <"$_swe_c"; } 2>/dev/null||((_swe_n>_swe_b));then '
     + _SCAN
     + "fi;_swe_l=();\\builtin mapfile -t _swe_l </proc/$$/limits;"
-    "\\builtin printf -v _swe_t '\\037_swe_health %s\\n%s\\n%s\\n%s\\n%s\\n%s\\n' \"$_swe_h\" "
-    '"${_swe_l[1]}" "${_swe_l[2]}" "${_swe_l[7]}" "${_swe_l[8]}" "${_swe_l[10]}";'
     "\\unset POSIXLY_CORRECT;"
+    "\\builtin printf '\\037_swe_health %s\\n%s\\n%s\\n%s\\n%s\\n%s\\n%s%s %s\\n' \"$_swe_h\" "
+    '"${_swe_l[1]}" "${_swe_l[2]}" "${_swe_l[7]}" "${_swe_l[8]}" "${_swe_l[10]}" '
+    '"$1" "$2" "$_swe_r";'
 )
 _LIMIT_LINE = re.compile(
     r"^Max (cpu time|file size|processes|open files|address space)\s+(\S+)\s+(\S+)"
@@ -160,8 +163,7 @@ def frame_command(
     check = "_swe_f" if full else "_swe_q"
     line = (
         f"{prefix}\\builtin eval {ansi_c_quote(command)} </dev/null >&2 2>&1;"
-        f"POSIXLY_CORRECT=$?;\\set +vx;_swe_t=;\\trap - DEBUG RETURN ERR;\\{check};"
-        f'\\builtin printf %s%s%s\\ %s\\\\n "$_swe_t" {head} {tail} "$_swe_r"\n'
+        f"POSIXLY_CORRECT=$?;\\set +vx;\\trap - DEBUG RETURN ERR;\\{check} {head} {tail}\n"
     )
     return Frame(line=line, marker=nonce.encode())
 

@@ -495,7 +495,7 @@ def test_frame_command_hides_the_marker_and_quotes_every_word() -> None:
     frame = frame_command("echo hi", full=True, switch_to=42, own_tasks=5)
     assert frame.marker.decode() not in frame.line
     assert frame.line.count("\n") == 1 and frame.line.endswith("\n")
-    assert "\\_swe_f;" in frame.line and "_swe_b=5;" in frame.line
+    assert "\\_swe_f " in frame.line and "_swe_b=5;" in frame.line
     assert "/proc/42/fd/1" in frame.line
     assert frame_command("x").marker != frame_command("x").marker
 
