@@ -204,10 +204,11 @@ def test_error_kind_names_what_happened(env: SWEEnv) -> None:
     )
     obs, info = step(env, bash("sleep 100"))
     assert info["error_kind"] == "timeout", obs
-    step(env, bash("kill -9 -1"))
-    time.sleep(1)  # the container dies a moment after its main process
+    _, killed = step(env, bash("kill -9 -1"))
+    time.sleep(1)  # the container dies a moment after its main process: in that step or after
     obs, info = step(env, bash("echo after"))
-    assert info["error_kind"] == "container_restarted" and obs.startswith("after\n"), obs
+    assert "container_restarted" in (killed["error_kind"], info["error_kind"]), (killed, info)
+    assert obs.startswith("after"), obs
     assert_tools_work(env)
 
 

@@ -565,3 +565,29 @@ def test_shell_functions_do_not_shadow_commands(
 def test_registered_tools_follow_the_protocol() -> None:
     assert all(isinstance(tool, Tool) for tool in TOOLS.values())
     assert list(TOOLS) == ["bash", "edit", "create", "submit"]
+
+
+_ENDINGS = [
+    (CommandResult("out\n", 0), None, "out"),
+    (CommandResult("", 2), "nonzero_exit", "[exit code: 2]"),
+    (CommandResult("", None, True, ended="timeout", notes=("timed out",)), "timeout", "timed"),
+    (CommandResult("", None, ended="shell_exited", notes=("exited",)), "shell_exited", "exited"),
+    (CommandResult("", None, ended="shell_broken"), "shell_broken", "[no output]"),
+    (CommandResult("x", None, ended="container_restarted"), "container_restarted", "x"),
+    (CommandResult("x", 0, session_restarted=True, notes=("new",)), "shell_restarted", "[new]"),
+    (CommandResult("x", 4, session_restarted=True), "shell_restarted", "[exit code: 4]"),
+]
+
+
+@pytest.mark.parametrize(("result", "kind", "shown"), _ENDINGS)
+def test_bash_error_kind_names_how_the_command_ended(
+    ctx: ToolContext, result: CommandResult, kind: str | None, shown: str
+) -> None:
+    class Fixed(LocalSandbox):
+        def run(self, command: str, timeout: float | None = None) -> CommandResult:
+            return result
+
+    fixed = Fixed(Path(ctx.repo_root), Path(ctx.repo_root))
+    tool_result = execute(fixed, "<tool: bash>\nanything\n</tool>", ctx)
+    assert tool_result.error_kind == kind and tool_result.ok is (kind is None)
+    assert shown in tool_result.output
