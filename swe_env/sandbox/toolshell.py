@@ -12,7 +12,9 @@ one-off ``docker exec``.
 The same shell looks at the agent's shell from outside while a long command runs
 (:meth:`ToolShell.check`): is the process gone, replaced by ``exec``, stopped, or back
 at its prompt (its stdin is the exec stream again, not the ``/dev/null`` the framing
-gives commands) without having printed its end marker?
+gives commands) without having printed its end marker? The last question compares
+inodes from ``/proc/<pid>/fdinfo/0`` (Linux 5.14 and later); on older kernels a shell
+that stops answering at its prompt is only found at the command's timeout.
 """
 
 from __future__ import annotations

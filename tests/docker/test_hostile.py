@@ -190,6 +190,7 @@ def test_output_of_a_background_job_never_reaches_a_later_observation(env: SWEEn
 def test_error_kind_names_what_happened(env: SWEEnv) -> None:
     cases = [
         ("exit 3", "shell_exited"),
+        ("set -e; false; echo never", "shell_exited"),
         ("kill -9 $$", "shell_exited"),
         ("exec sleep 999", "shell_exited"),
         ("shopt -s extdebug; trap false DEBUG", "shell_broken"),
