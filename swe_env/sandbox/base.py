@@ -1,13 +1,16 @@
 """The Sandbox protocol: what tools, grading and environments may ask of a container.
 
 The sandbox knows no task, tool or environment. Lifecycle (``start``/``close``) is kept
-apart from execution (``run``, ``read_file``, ``write_file``).
+apart from execution (``run``, ``run_private``, ``read_file``, ``write_file``).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Protocol, runtime_checkable
+from typing import Literal, Protocol, runtime_checkable
+
+Ended = Literal["exit", "timeout", "shell_exited", "shell_broken", "container_restarted"]
+"""How a command ended: see :attr:`CommandResult.ended`."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,16 +23,22 @@ class CommandResult:
 
     output: str
     exit_code: int | None
-    """The command's exit status; ``None`` when it was killed at the timeout."""
+    """The command's exit status; ``None`` unless :attr:`ended` is ``"exit"``."""
     timed_out: bool = False
     truncated_bytes: int = 0
     """How many bytes of output were cut from the middle."""
     session_restarted: bool = False
-    """The shell died (``exit``, ``kill -9 $$``, a timeout it could not survive) and a
-    fresh one was started: cwd and environment variables were reset."""
+    """A fresh shell was started (after this command, or before it because the previous
+    one had died): cwd and environment variables were reset."""
     duration: float = 0.0
     notes: tuple[str, ...] = field(default_factory=tuple)
     """Human-readable notes for the agent (timeouts, restarts, cuts)."""
+    ended: Ended = "exit"
+    """``"exit"``: the command finished (see :attr:`exit_code`); ``"timeout"``: it was
+    killed at the timeout; ``"shell_exited"``: the shell's process ended (``exit``,
+    ``kill``, ``set -e``, ``exec``); ``"shell_broken"``: the shell stopped answering its
+    framing and was replaced; ``"container_restarted"``: no shell could be started, so the
+    container was restarted (every process killed, files kept)."""
 
     def render(self) -> str:
         """The observation text: output followed by any notes."""
@@ -55,8 +64,16 @@ class Sandbox(Protocol):
     def run(self, command: str, timeout: float | None = None) -> CommandResult:
         """Run ``command`` in the persistent shell; cwd and env persist between calls.
 
-        Failures of the command itself (non-zero exit, timeout, endless output) are
-        reported in the result, never raised.
+        Failures of the command itself (non-zero exit, timeout, endless output, a shell
+        it broke or ended) are reported in the result, never raised.
+        """
+        ...
+
+    def run_private(self, command: str, timeout: float | None = None) -> CommandResult:
+        """Run ``command`` for the tools, outside the agent's shell: a bash of its own
+        with a fixed environment, cwd ``/`` and nothing the agent's commands set
+        (functions, options, traps, limits, variables). Failures are reported in the
+        result, never raised.
         """
         ...
 
@@ -66,15 +83,20 @@ class Sandbox(Protocol):
         Raises:
             FileNotFoundError: no such file.
             IsADirectoryError: ``path`` is a directory.
+            OSError: another error the path explains (errno set).
             ValueError: the file is larger than ``max_bytes``.
         """
         ...
 
-    def write_file(self, path: str, data: bytes, mode: int = 0o644) -> None:
+    def write_file(self, path: str, data: bytes, mode: int | None = 0o644) -> None:
         """Write ``data`` to ``path`` (absolute), creating parent directories.
+
+        ``mode=None`` keeps the mode of an existing file (0644 for a new one).
 
         Raises:
             IsADirectoryError: ``path`` is a directory.
+            OSError: another error the path explains (name too long, a parent that is a
+                file, no space left; errno set).
         """
         ...
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from swe_env.sandbox.base import Sandbox
+from swe_env.sandbox.base import CommandResult, Sandbox
 from swe_env.tools.base import (
     ToolContext,
     ToolResult,
@@ -49,14 +49,26 @@ class BashTool:
         result = sandbox.run(command, timeout=ctx.command_timeout)
         rendered = result.render().rstrip("\n")
         lines = [rendered] if rendered else []
-        kind: str | None = None
-        if result.timed_out or result.exit_code is None:
-            kind = "timeout"
-            if not result.notes:
-                lines.append(f"[the command timed out after {ctx.command_timeout:g} s]")
-        elif result.exit_code != 0:
-            kind = "nonzero_exit"
+        kind = error_kind(result)
+        if kind == "timeout" and not result.notes:
+            lines.append(f"[the command timed out after {ctx.command_timeout:g} s]")
+        if result.ended == "exit" and result.exit_code:
             lines.append(f"[exit code: {result.exit_code}]")
         if not lines:
             lines.append("[no output]")
         return ToolResult(output="\n".join(lines), ok=kind is None, error_kind=kind)
+
+
+def error_kind(result: CommandResult) -> str | None:
+    """What went wrong, as :attr:`ToolResult.error_kind`: ``None`` (exit status 0, same
+    shell), ``"nonzero_exit"``, ``"shell_restarted"`` (the command finished but left the
+    shell beyond repair, e.g. lowered hard limits, so a new one was started), or the
+    :attr:`CommandResult.ended` reason: ``"timeout"``, ``"shell_exited"``,
+    ``"shell_broken"``, ``"container_restarted"``."""
+    if result.ended != "exit":
+        return result.ended
+    if result.session_restarted:
+        return "shell_restarted"
+    if result.exit_code is None:
+        return "timeout"  # a Sandbox that predates `ended`
+    return "nonzero_exit" if result.exit_code else None

@@ -58,7 +58,7 @@ class CreateTool:
         if isinstance(resolved, PathError):
             return failure(f"create: {resolved.message}", "path")
         quoted = shlex.quote(resolved.lexical)  # not the target: a dangling link exists too
-        probe = sandbox.run(
+        probe = sandbox.run_private(
             f"if command test -d {quoted}; then echo directory; "
             f"elif command test -e {quoted} || command test -L {quoted}; then echo file; "
             "else echo none; fi",
@@ -76,7 +76,7 @@ class CreateTool:
                 "exists",
             )
         try:
-            sandbox.write_file(resolved.path, data)
+            sandbox.write_file(resolved.path, data, mode=None)
         except SweEnvError:
             raise
         except OSError as exc:

@@ -9,8 +9,6 @@ the agent cannot diagnose wastes turns.
 from __future__ import annotations
 
 import difflib
-import re
-import shlex
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -268,16 +266,12 @@ def _read_text(sandbox: Sandbox, resolved: ResolvedPath, ctx: ToolContext) -> st
 
 
 def _write_text(sandbox: Sandbox, resolved: ResolvedPath, text: str) -> ToolResult | None:
-    mode = 0o644
-    probe = sandbox.run(f"command stat -c %a -- {shlex.quote(resolved.path)}", timeout=30)
-    if probe.exit_code == 0 and re.fullmatch(r"[0-7]{3,4}", probe.output.strip()):
-        mode = int(probe.output.strip(), 8)
     try:
         data = text.encode("utf-8")
     except UnicodeEncodeError:
         return failure("edit: new_str is not valid Unicode (lone surrogate).", "encoding")
     try:
-        sandbox.write_file(resolved.path, data, mode=mode)
+        sandbox.write_file(resolved.path, data, mode=None)  # keep the file's mode
     except SweEnvError:
         raise
     except OSError as exc:

@@ -67,7 +67,9 @@ def resolve_path(
 
     Symbolic links are followed in the container; if the result leaves the repository
     the path is refused. Missing files and directories are fine (``create`` needs
-    them). Never raises for bad input; infrastructure faults propagate.
+    them). Runs in the sandbox's private shell, so nothing the agent did to its own
+    shell (functions, ``PATH``, options) matters. Never raises for bad input;
+    infrastructure faults propagate.
     """
     lexical = lexical_resolve(path, repo_root)
     if isinstance(lexical, PathError):
@@ -77,7 +79,7 @@ def resolve_path(
         f"command readlink -m -- {shlex.quote(root)} && "
         f"command readlink -m -- {shlex.quote(lexical)}"
     )
-    result = sandbox.run(command, timeout=timeout)
+    result = sandbox.run_private(command, timeout=timeout)
     lines = [line.rstrip("\r") for line in result.output.strip("\r\n").split("\n")]
     if result.exit_code != 0 or len(lines) != 2 or not all(line.startswith("/") for line in lines):
         return PathError(f"Could not resolve the path {path!r}: {result.render().strip()}")

@@ -79,7 +79,7 @@ class SubmitTool:
         patch_file = f"/tmp/swe_env_submit_{token}.patch"
         script = diff_script(ctx.repo_root, ctx.base_commit, index_file, patch_file)
         try:
-            result = sandbox.run(script, timeout=ctx.command_timeout)
+            result = sandbox.run_private(script, timeout=ctx.command_timeout)
             if result.exit_code != 0:
                 detail = result.render().strip() or f"exit code {result.exit_code}"
                 return _failed(f"git could not compute the diff: {detail}")
@@ -92,7 +92,8 @@ class SubmitTool:
             except OSError as exc:
                 return _failed(f"the patch could not be read back: {exc}")
         finally:
-            sandbox.run(f"command rm -f -- {shlex.quote(patch_file)} {shlex.quote(index_file)}", 30)
+            cleanup = f"command rm -f -- {shlex.quote(patch_file)} {shlex.quote(index_file)}"
+            sandbox.run_private(cleanup, 30)
         patch = data.decode("utf-8", "surrogateescape")
         return ToolResult(output=_summary(patch, len(data)), ok=True, done=True, patch=patch)
 

@@ -8,6 +8,7 @@ and writes framed chunks (optionally tiny, and split mid-frame) into that same s
 
 from __future__ import annotations
 
+import errno
 import os
 import random
 import socket
@@ -19,6 +20,15 @@ from collections.abc import Iterator
 
 import pytest
 
+from swe_env.sandbox.files import os_error, printf_format
+from swe_env.sandbox.framing import (
+    HEALTH_TAG,
+    Ending,
+    find_ending,
+    frame_command,
+    lowered_limits,
+    parse_health,
+)
 from swe_env.sandbox.session import OutputBuffer, ShellSession, ansi_c_quote
 
 pytestmark = [
@@ -349,7 +359,7 @@ def test_timeout_returns_no_exit_code_then_drain_finds_the_sentinel(
     assert not result.eof
     assert result.output.text() == "started\n"
     assert session.alive
-    late = session.drain(session.last_sentinel, wait=5)
+    late = session.read_until(session.last_marker, time.monotonic() + 5)
     assert late.exit_code == 0
     assert late.output.text() == "finished\n"
     assert run(session, "echo next") == ("next\n", 0)
@@ -358,14 +368,16 @@ def test_timeout_returns_no_exit_code_then_drain_finds_the_sentinel(
 def test_timeout_on_silent_command(session: ShellSession) -> None:
     result = session.execute("sleep 0.4", 0.05)
     assert (result.exit_code, result.eof, result.output.text()) == (None, False, "")
-    assert session.drain(session.last_sentinel, wait=5).exit_code == 0
+    assert session.read_until(session.last_marker, time.monotonic() + 5).exit_code == 0
 
 
-def test_discard_pending_drops_stray_background_output(session: ShellSession) -> None:
+def test_output_between_commands_is_dropped(session: ShellSession) -> None:
     assert run(session, "(sleep 0.1; echo late-output) &") == ("", 0)
-    dropped = session.discard_pending(quiet=0.4, limit=3)
-    assert dropped == len("late-output\n")
-    assert run(session, "echo clean") == ("clean\n", 0)
+    time.sleep(0.4)
+    assert session.drop_pending() == len("late-output\n")
+    assert run(session, "(sleep 0.1; echo late-again) &") == ("", 0)
+    time.sleep(0.4)
+    assert run(session, "echo clean") == ("clean\n", 0)  # execute drops it too
 
 
 def test_eof_when_bash_exits(shell: LocalShell, session: ShellSession) -> None:
@@ -391,3 +403,179 @@ def test_close_is_idempotent_and_calls_back(session: ShellSession) -> None:
     session.close()
     assert calls == [1]
     assert not session.alive
+
+
+# -- what an agent's command may leave behind --------------------------------------
+
+SHADOW_NAMES = ["builtin", "eval", "printf", "set", "trap", "unset", "exec", "command", "echo"]
+
+
+@pytest.mark.parametrize(
+    "hostile",
+    [
+        "set -x",
+        "set -v",
+        "set -xv; PS4='$(echo ps4 >&2)+ '",
+        "exec 7>&1; BASH_XTRACEFD=7; set -x",
+        "set -e",
+        "set -u",
+        "set -o posix",
+        "shopt -s failglob nullglob",
+        "trap 'echo TRAPPED' DEBUG RETURN ERR; set -T -E",
+        "; ".join(f"{name}() {{ echo hijacked; }}" for name in SHADOW_NAMES),
+        "shopt -s expand_aliases; alias builtin=: eval=: printf=: '{'=: case=: if=: for=:",
+        "exec >/dev/null",
+        "exec 2>&-",
+        "exec 0<&-",
+        "IFS=/0123456789; set -f",
+        "unset PATH",
+    ],
+)
+def test_the_framing_survives_the_shell_state_a_command_leaves(
+    session: ShellSession, hostile: str
+) -> None:
+    first = session.execute(hostile, 5)
+    assert first.status == "exit" and first.exit_code == 0, first.output.text()
+    for code in (0, 3):
+        # `printf` and `echo` may be the agent's functions now: their output is theirs.
+        result = session.execute(f"builtin printf 'out-%s\\n' {code} >&2; (exit {code})", 5)
+        assert result.status == "exit" and result.exit_code == code
+        assert result.output.text() == f"out-{code}\n"
+    late = session.execute("undefined_var_use=$NOPE_NOT_SET; false; builtin printf ok", 5)
+    assert (late.status, late.exit_code, late.output.text()) == ("exit", 0, "ok")
+
+
+def test_verbose_and_traced_lines_never_show_the_marker(session: ShellSession) -> None:
+    session.execute("set -xv", 5)
+    result = session.execute("true", 5)
+    assert result.status == "exit"
+    assert session.last_marker not in result.output.bytes()
+    # The command that turns tracing on sees its own trace and two lines of the framing's.
+    traced = session.execute("set -xv; builtin printf x", 5)
+    assert traced.output.text() == "++ builtin printf x\nx+ POSIXLY_CORRECT=0\n+ set +vx\n"
+    assert session.execute("builtin printf y", 5).output.text() == "y"
+
+
+def test_a_debug_trap_cannot_forge_the_end_marker(session: ShellSession) -> None:
+    forger = (
+        "trap 'case $BASH_COMMAND in *printf*|*swe*) "
+        'builtin eval "${BASH_COMMAND//\\$?/42}";; esac\' DEBUG'
+    )
+    first = session.execute(forger, 5)
+    assert first.exit_code == 0
+    assert session.last_marker not in first.output.bytes()
+    result = session.execute("(exit 5)", 5)
+    assert (result.status, result.exit_code, result.output.text()) == ("exit", 5, "")
+
+
+def test_a_readonly_posixly_correct_is_reported_not_trusted(session: ShellSession) -> None:
+    result = session.execute("readonly POSIXLY_CORRECT", 1)
+    assert result.status in ("malformed", "timeout")
+    assert result.exit_code is None
+
+
+def test_the_stdin_inode_and_limits_are_learned_at_start(session: ShellSession) -> None:
+    assert session.stdin_ino and session.stdin_ino.isdigit()
+    assert set(session.baseline) >= {"Sn", "Hn", "Hu", "Hv", "Hf", "Ht"}
+
+
+def test_a_full_check_reports_lowered_limits(session: ShellSession) -> None:
+    result = session.execute("ulimit -v 500000", 5, full=True)
+    assert result.status == "exit" and result.health is not None
+    assert result.health.limits["Hv"] == 500000 * 1024
+    assert lowered_limits(session.baseline, result.health.limits) == ["-v"]
+    quick = session.execute("true", 5)
+    assert quick.health is not None and quick.health.limits == {}
+
+
+# -- framing helpers ------------------------------------------------------------------
+
+
+def test_frame_command_hides_the_marker_and_quotes_every_word() -> None:
+    frame = frame_command("echo hi", full=True, switch_to=42, own_tasks=5)
+    assert frame.marker.decode() not in frame.line
+    assert frame.line.count("\n") == 1 and frame.line.endswith("\n")
+    assert "\\_swe_f " in frame.line and "_swe_b=5;" in frame.line
+    assert "/proc/42/fd/1" in frame.line
+    assert frame_command("x").marker != frame_command("x").marker
+
+
+def test_find_ending_is_strict() -> None:
+    marker = b"0123456789abcdef"
+    health = HEALTH_TAG + b"0\n"
+    assert find_ending(b"out" + health + marker[:5], marker) is None
+    ending = find_ending(b"out" + health + marker + b" 7\n", marker)
+    assert isinstance(ending, Ending) and ending.exit_code == 7 and ending.output_end == 3
+    assert ending.health is not None and not ending.health.holders
+    assert find_ending(b"out" + marker + b" 7x\n", marker) is False
+    assert find_ending(b"out" + marker + b" %d:junk", marker) is False
+    missing = find_ending(b"out" + marker + b" \n", marker)
+    assert isinstance(missing, Ending) and missing.exit_code is None and missing.health is None
+    # A forged health block before ours does not count: the last one does.
+    forged = HEALTH_TAG + b"1\n" + b"text" + health + marker + b" 0\n"
+    found = find_ending(forged, marker)
+    assert isinstance(found, Ending) and found.health is not None and not found.health.holders
+
+
+def test_parse_health_reads_proc_limits_lines() -> None:
+    lines = [
+        "Max cpu time              unlimited            unlimited            seconds",
+        "Max file size             unlimited            unlimited            bytes",
+        "Max processes             100                  200                  processes",
+        "Max open files            1024                 4096                 files",
+        "Max address space         unlimited            1000                 bytes",
+    ]
+    health = parse_health(("1\n" + "\n".join(lines) + "\n").encode())
+    assert health is not None and health.holders
+    assert health.limits == {
+        "St": None, "Ht": None, "Sf": None, "Hf": None, "Su": 100, "Hu": 200,
+        "Sn": 1024, "Hn": 4096, "Sv": None, "Hv": 1000,
+    }  # fmt: skip
+    assert parse_health(b"2\n") is None
+    assert parse_health(b"0\n" + b"garbage\n" * 5) is None
+    base = {"Sn": 1024, "Hn": 4096, "Hu": 200, "Hv": None, "Hf": None, "Ht": None}
+    assert lowered_limits(base, health.limits) == ["-v"]
+    assert lowered_limits(base, {**base, "Hn": 100, "Sn": 3}) == ["-n"]
+    assert lowered_limits(base, {**base, "Sn": 10}) == ["-n"]
+    assert lowered_limits(base, {}) == []
+
+
+def test_printf_format_round_trips_every_byte() -> None:
+    data = bytes(range(256)) * 2 + "é✓ 100% '\\ \\x41 %s".encode()
+    out = subprocess.run(
+        [
+            "bash",
+            "--noprofile",
+            "--norc",
+            "-c",
+            f"printf {printf_format(data)}".encode("utf-8", "surrogateescape"),
+        ],
+        capture_output=True,
+        check=True,
+        env=BASH_ENV,
+    ).stdout
+    assert out == data
+
+
+def test_os_error_maps_messages_to_errno() -> None:
+    error = os_error("bash: line 1: /testbed/xxx: File name too long", "/p")
+    assert isinstance(error, OSError) and error.errno == errno.ENAMETOOLONG
+    error = os_error("Error response from daemon: mkdir /a/b: not a directory", "/p")
+    assert error is not None and error.errno == errno.ENOTDIR
+    assert os_error("permission denied is in the path: /x/permission denied/y: boom", "/p") is None
+
+
+def test_archive_errors_keep_infrastructure_faults_apart() -> None:
+    import docker.errors
+    import requests.exceptions
+
+    from swe_env.errors import SandboxError
+    from swe_env.sandbox.files import _archive_error
+
+    daemon = docker.errors.APIError('500 Server Error ("mkdir /testbed/x: file name too long")')
+    assert _archive_error(daemon, "/p").errno == errno.ENAMETOOLONG  # type: ignore[union-attr]
+    refused = requests.exceptions.ConnectionError("[Errno 111] Connection refused")
+    assert isinstance(refused, OSError)
+    assert isinstance(_archive_error(refused, "/p"), SandboxError)
+    unknown = docker.errors.APIError("500 Server Error: something odd")
+    assert isinstance(_archive_error(unknown, "/p"), SandboxError)

@@ -42,6 +42,9 @@ class LocalSandbox:
             "GIT_COMMITTER_EMAIL": "test@example.com",
         }
 
+    def run_private(self, command: str, timeout: float | None = None) -> CommandResult:
+        return self.run(command, timeout)
+
     def run(self, command: str, timeout: float | None = None) -> CommandResult:
         self.commands.append(command)
         try:
@@ -68,7 +71,7 @@ class LocalSandbox:
             raise ValueError(f"{path} is larger than {max_bytes} bytes")
         return target.read_bytes()
 
-    def write_file(self, path: str, data: bytes, mode: int = 0o644) -> None:
+    def write_file(self, path: str, data: bytes, mode: int | None = 0o644) -> None:
         assert isinstance(data, bytes)
         self.writes.append((path, len(data), mode))
         target = Path(path)
@@ -76,7 +79,8 @@ class LocalSandbox:
             raise IsADirectoryError(path)
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(data)
-        target.chmod(mode)
+        if mode is not None:
+            target.chmod(mode)
 
     def close(self) -> None:
         pass
@@ -394,7 +398,7 @@ def test_create_large_content(sandbox: LocalSandbox, ctx: ToolContext, repo: Pat
     result = call(sandbox, ctx, "create", path="big.txt", content=content)
     assert result.ok, result.output
     assert (repo / "big.txt").stat().st_size == len(content)
-    assert sandbox.writes == [(str(repo / "big.txt"), len(content), 0o644)]
+    assert sandbox.writes == [(str(repo / "big.txt"), len(content), None)]
     assert max(len(command) for command in sandbox.commands) < 1000
 
 
@@ -561,3 +565,29 @@ def test_shell_functions_do_not_shadow_commands(
 def test_registered_tools_follow_the_protocol() -> None:
     assert all(isinstance(tool, Tool) for tool in TOOLS.values())
     assert list(TOOLS) == ["bash", "edit", "create", "submit"]
+
+
+_ENDINGS = [
+    (CommandResult("out\n", 0), None, "out"),
+    (CommandResult("", 2), "nonzero_exit", "[exit code: 2]"),
+    (CommandResult("", None, True, ended="timeout", notes=("timed out",)), "timeout", "timed"),
+    (CommandResult("", None, ended="shell_exited", notes=("exited",)), "shell_exited", "exited"),
+    (CommandResult("", None, ended="shell_broken"), "shell_broken", "[no output]"),
+    (CommandResult("x", None, ended="container_restarted"), "container_restarted", "x"),
+    (CommandResult("x", 0, session_restarted=True, notes=("new",)), "shell_restarted", "[new]"),
+    (CommandResult("x", 4, session_restarted=True), "shell_restarted", "[exit code: 4]"),
+]
+
+
+@pytest.mark.parametrize(("result", "kind", "shown"), _ENDINGS)
+def test_bash_error_kind_names_how_the_command_ended(
+    ctx: ToolContext, result: CommandResult, kind: str | None, shown: str
+) -> None:
+    class Fixed(LocalSandbox):
+        def run(self, command: str, timeout: float | None = None) -> CommandResult:
+            return result
+
+    fixed = Fixed(Path(ctx.repo_root), Path(ctx.repo_root))
+    tool_result = execute(fixed, "<tool: bash>\nanything\n</tool>", ctx)
+    assert tool_result.error_kind == kind and tool_result.ok is (kind is None)
+    assert shown in tool_result.output
