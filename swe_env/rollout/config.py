@@ -114,7 +114,7 @@ class RolloutConfig(BaseModel):
         """The config as plain data, without secrets (the API key comes from the
         environment when the config is loaded again)."""
         data = self.model_dump(mode="json", exclude={"policy": {"api_key"}})
-        data["env"]["tool_format"] = self.env.tool_format
+        data["policy"] = {"type": data["policy"].pop("type"), **data["policy"]}
         return data
 
     def write(self, path: Path) -> None:
