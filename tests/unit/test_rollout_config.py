@@ -136,7 +136,10 @@ def test_flags_given_beat_the_file(tmp_path, monkeypatch) -> None:
     assert config.policy.model == "from-flag" and config.policy.sampling.temperature == 0.9
     assert config.runner.concurrency == 2 and config.env.task_ids == ["semverlite-*"]
     on_ray = capture_config(monkeypatch, rollout_cli, "rollout", "--config", str(path), "--ray")
-    assert isinstance(on_ray.runner, RayRunnerConfig)
+    assert isinstance(on_ray.runner, RayRunnerConfig) and on_ray.runner.per_node == 4
+    args = ["rollout", "--config", str(path), "--ray-address", "auto", "--concurrency", "3"]
+    joined = capture_config(monkeypatch, rollout_cli, *args)
+    assert (joined.runner.type, joined.runner.address, joined.runner.per_node) == ("ray", "auto", 3)
     replay = capture_config(
         monkeypatch, rollout_cli, "rollout", "--config", str(path), "--policy", "replay"
     )
