@@ -18,6 +18,7 @@ import gymnasium
 
 from swe_env.env_config import RewardName, SWEEnvConfig, UnicodeText
 from swe_env.tasks.native import load_suite
+from swe_env.tasks.select import select_tasks
 from swe_env.tasks.spec import TaskSpec
 from swe_env.tools import execute, openai_schemas, tool_instructions
 from swe_env.tools.base import ToolContext
@@ -88,14 +89,8 @@ class SWEEnv(gymnasium.Env[str, Any]):
         if config is not None and kwargs:
             config = config.model_copy(update=SWEEnvConfig(**kwargs).model_dump(exclude_unset=True))
         self.config = config or SWEEnvConfig(**kwargs)
-        tasks = load_suite(self.config.suite)
-        if self.config.task_ids:
-            wanted = set(self.config.task_ids)
-            tasks = [t for t in tasks if t.id in wanted or t.full_id in wanted]
-            missing = wanted - {t.id for t in tasks} - {t.full_id for t in tasks}
-            if missing:
-                raise ValueError(f"unknown task ids in {self.config.suite}: {sorted(missing)}")
-        self.tasks: list[TaskSpec] = tasks
+        suite = self.config.suite
+        self.tasks: list[TaskSpec] = select_tasks(load_suite(suite), self.config.task_ids, suite)
         self.observation_space = UnicodeText(max_length=10_000_000)
         self.action_space = UnicodeText(max_length=10_000_000)
         self.task: TaskSpec | None = None

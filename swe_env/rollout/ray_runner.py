@@ -28,11 +28,11 @@ from typing import Any
 
 import ray
 import ray.exceptions
-from pydantic import BaseModel, ConfigDict, Field
 from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
 
 from swe_env.env import SWEEnvConfig
 from swe_env.rollout.agent import AgentConfig
+from swe_env.rollout.config import RayRunnerConfig
 from swe_env.rollout.local import ThreadEnvs, pending_jobs, run_job
 from swe_env.rollout.trajectory import Trajectory, TrajectoryWriter
 from swe_env.tasks.spec import TaskSpec
@@ -42,31 +42,6 @@ _WORKER_GONE = (
     ray.exceptions.WorkerCrashedError,
     ray.exceptions.ObjectLostError,
 )
-
-
-class RayRunnerConfig(BaseModel):
-    """Where the cluster is and how much each node runs."""
-
-    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
-
-    address: str | None = None
-    """Join this cluster (e.g. ``ray://head:10001`` or ``auto``); None starts a local one."""
-    per_node: int = Field(4, ge=1)
-    """Episodes at once on each node (the node's actor's thread count)."""
-    node_resource: str | None = None
-    """Only nodes that have this custom resource run episodes (start them with e.g.
-    ``ray start --resources='{"swe_env": 1}'``); None uses every alive node."""
-    num_cpus: int = Field(2, ge=1)
-    """CPUs of the local cluster (only when ``address`` is None)."""
-    object_store_mb: int = Field(256, ge=64)
-    """Object store of the local cluster, in MB (trajectories are small)."""
-    max_attempts: int = Field(3, ge=1)
-    """Worker deaths a job survives before it is recorded as an infra error."""
-    max_respawns: int = Field(20, ge=0)
-    """New workers started over the run to replace dead ones."""
-    poll_seconds: float = Field(0.2, gt=0)
-    start_timeout: float = Field(120.0, gt=0)
-    """Seconds a new worker may take to come up before its node is skipped."""
 
 
 def reap_containers(

@@ -327,7 +327,7 @@ def test_metrics_and_grade(serve):
 
 
 def test_serve_reads_its_token_from_file_then_env_else_makes_one(tmp_path, monkeypatch):
-    from swe_env.cli_serve import read_token
+    from swe_env.cli.serve import read_token
 
     token_file = tmp_path / "token"
     token_file.write_text("from-file\n")

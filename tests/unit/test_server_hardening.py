@@ -205,7 +205,7 @@ def test_steady_clients_are_not_cut_off(serve):
 def test_serve_listens_first_and_its_connections_do_not_wait_for_delayed_acks():
     import asyncio
 
-    from swe_env.cli_serve import listen
+    from swe_env.cli.serve import listen
 
     sock = listen("127.0.0.1", 0)
     port = sock.getsockname()[1]

@@ -1,114 +1,30 @@
-"""``swe-env tasks …`` and ``swe-env images build|prune``."""
+"""``swe-env tasks …``: list, show, validate and import task suites."""
 
 from __future__ import annotations
 
 import json
 import sys
-import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from swe_env.cli import _client, _fail, console, images_app, input_file, out, output_dir
+from swe_env.cli.common import (
+    build_with_progress,
+    console,
+    engine,
+    fail,
+    input_file,
+    load_or_exit,
+    out,
+    output_dir,
+    progress,
+)
 from swe_env.errors import SweEnvError
 
 tasks_app = typer.Typer(help="List, show, validate and import task suites.", no_args_is_help=True)
-
-
-def _progress() -> Progress:
-    return Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        TextColumn("{task.fields[note]}"),
-        console=console,
-        transient=False,
-    )
-
-
-def load_or_exit(suite: str):
-    from swe_env.tasks import load_suite
-
-    try:
-        tasks = load_suite(suite)
-    except SweEnvError as exc:
-        _fail(exc)
-    if not tasks:
-        _fail(ValueError(f"suite {suite!r} has no tasks"))
-    return tasks
-
-
-def build_with_progress(tasks, client, workers: int) -> dict[str, str]:
-    """Build missing images for ``tasks`` with a live progress bar."""
-    from swe_env.images.build import ensure_images, env_tag, instance_tag
-
-    total = len({env_tag(t.environment) for t in tasks}) + len({instance_tag(t) for t in tasks})
-    with _progress() as progress:
-        bar = progress.add_task("images", total=total, note="")
-        built: list[str] = []
-
-        def done(tag: str, was_built: bool) -> None:
-            if was_built:
-                built.append(tag)
-            progress.advance(bar)
-
-        started = time.monotonic()
-        try:
-            result = ensure_images(
-                tasks,
-                client,
-                workers=workers,
-                progress=lambda tag, msg: progress.update(bar, note=f"{tag.split(':')[-1][:40]}"),
-                on_done=done,
-            )
-        except SweEnvError as exc:
-            progress.stop()
-            _fail(exc)
-        progress.update(bar, note=f"{len(built)} built, {total - len(built)} cached")
-    console.print(
-        f"[green]✓[/] {total} images ready ({len(built)} built) "
-        f"in {time.monotonic() - started:.1f}s"
-    )
-    return result
-
-
-@images_app.command("build")
-def images_build(
-    suite: Annotated[str, typer.Argument(help="Suite name (under tasks/) or directory.")],
-    workers: Annotated[int, typer.Option(help="Parallel builds.")] = 2,
-) -> None:
-    """Build the env and instance images of a suite (cached by content hash)."""
-    build_with_progress(load_or_exit(suite), _client(), workers)
-
-
-@images_app.command("prune")
-def images_prune(
-    all_: Annotated[
-        bool, typer.Option("--all", help="Also remove base images (rebuilt by bootstrap).")
-    ] = False,
-) -> None:
-    """Remove swe-env env and instance images (and dangling build layers)."""
-    client = _client()
-    kinds = ["instance", "env"] + (["base"] if all_ else [])
-    removed = 0
-    for kind in kinds:
-        label = "swe-env.base=1" if kind == "base" else f"swe-env.kind={kind}"
-        for image in client.images.list(filters={"label": label}):
-            for tag in image.tags or [image.id]:
-                try:
-                    client.images.remove(tag, force=True)
-                    removed += 1
-                except SweEnvError:
-                    pass
-                except Exception as exc:
-                    console.print(f"[yellow]could not remove {tag}: {exc}[/]")
-    client.images.prune(filters={"dangling": True})
-    console.print(f"[green]✓[/] removed {removed} image tag(s)")
 
 
 @tasks_app.command("list")
@@ -141,7 +57,7 @@ def tasks_show(
     try:
         task = find_task(task_id)
     except SweEnvError as exc:
-        _fail(exc)
+        fail(exc)
     if as_json:
         sys.stdout.write(task.model_dump_json(indent=2, by_alias=True) + "\n")
         return
@@ -159,7 +75,7 @@ def tasks_validate(
     from rewards.grade import grade
 
     tasks = load_or_exit(suite)
-    client = _client()
+    client = engine()
     build_with_progress(tasks, client, workers)
     rows: dict[str, list[str]] = {}
     failures = 0
@@ -176,17 +92,17 @@ def tasks_validate(
         ]
         return task.full_id, row, ok
 
-    with _progress() as progress, ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-        bar = progress.add_task("validating", total=len(tasks), note="")
+    with progress() as bars, ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        bar = bars.add_task("validating", total=len(tasks), note="")
         for future in as_completed([pool.submit(check, t) for t in tasks]):
             try:
                 tid, row, ok = future.result()
             except SweEnvError as exc:
-                progress.stop()
-                _fail(exc)
+                bars.stop()
+                fail(exc)
             rows[tid] = [*row, "[green]ok[/]" if ok else "[red]FAIL[/]"]
             failures += not ok
-            progress.advance(bar)
+            bars.advance(bar)
     table = Table("task", "empty patch unresolved", "F2P fail on base", "gold resolves", "")
     for tid in sorted(rows):
         table.add_row(tid, *rows[tid])
@@ -223,7 +139,7 @@ def tasks_import_swebench(
     if spec_file is not None:
         input_file(spec_file, "--spec-file")
     if repo_mirror is not None and not repo_mirror.is_dir():
-        _fail(f"--repo-mirror {repo_mirror}: not a directory")
+        fail(f"--repo-mirror {repo_mirror}: not a directory")
     output_dir(out_dir, "--out")
     try:
         specs = load_spec_file(spec_file) if spec_file else None
@@ -231,6 +147,6 @@ def tasks_import_swebench(
             file, out_dir, mirror=repo_mirror, git_url_template=git_url_template, specs=specs
         )
     except (SweEnvError, OSError) as exc:
-        _fail(exc)
+        fail(exc)
     data = report.model_dump() if hasattr(report, "model_dump") else vars(report)
     out.print_json(json.dumps(data, default=str))

@@ -11,33 +11,57 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from swe_env.cli import (
-    _client,
-    _fail,
-    app,
+from swe_env.cli.common import (
+    ConfigOpt,
+    SuiteOpt,
+    TaskOpt,
+    build_with_progress,
     console,
+    engine,
+    fail,
     input_file,
     interrupted,
+    load_or_exit,
     out,
     output_dir,
     output_file,
+    progress,
+    select_or_exit,
 )
-from swe_env.cli_tasks import _progress, build_with_progress, load_or_exit
+from swe_env.cli.config import default, finish_config, given, read_config, set_path
+from swe_env.cli.rollout import run_episodes
+from swe_env.env import SWEEnvConfig
 from swe_env.errors import SweEnvError
+from swe_env.rollout.config import RolloutConfig
+
+RUN_DEFAULTS = {"policy": {"type": "replay"}, "runner": {"type": "local", "concurrency": 2}}
+"""``run``'s own defaults, under a ``--config`` file (``rollout``'s differ)."""
+FLAGS = {
+    "suite": "env.suite",
+    "task": "env.task_ids",
+    "samples": "samples",
+    "concurrency": "runner.concurrency",
+    "max_turns": "env.max_turns",
+}
 
 
-@app.command()
 def run(
-    suite: Annotated[str, typer.Option(help="Suite name (under tasks/) or directory.")] = "demo",
-    task: Annotated[
-        list[str] | None, typer.Option("--task", help="Only these task ids (repeatable).")
-    ] = None,
+    ctx: typer.Context,
+    config_file: ConfigOpt = None,
+    suite: SuiteOpt = default(SWEEnvConfig, "suite"),
+    task: TaskOpt = None,
     policy: Annotated[
         str, typer.Option(help="replay: replays each task's gold patch through the tools.")
-    ] = "replay",
-    samples: Annotated[int, typer.Option(help="Episodes per task.")] = 1,
-    concurrency: Annotated[int, typer.Option(help="Episodes at once.")] = 2,
-    max_turns: Annotated[int, typer.Option(help="Turn budget per episode.")] = 50,
+    ] = RUN_DEFAULTS["policy"]["type"],
+    samples: Annotated[int, typer.Option(help="Episodes per task.")] = default(
+        RolloutConfig, "samples"
+    ),
+    concurrency: Annotated[int, typer.Option(help="Episodes at once.")] = RUN_DEFAULTS["runner"][
+        "concurrency"
+    ],
+    max_turns: Annotated[int, typer.Option(help="Turn budget per episode.")] = default(
+        SWEEnvConfig, "max_turns"
+    ),
     out_dir: Annotated[
         Path | None, typer.Option("--out", help="Output dir (default runs/run-<time>).")
     ] = None,
@@ -45,56 +69,56 @@ def run(
     """Run episodes on a suite: build missing images, run, grade, write trajectories.
 
     Prints a table (task, turns, reward, seconds) and writes one JSON line per episode
-    to OUT/trajectories.jsonl. Rerunning with the same --out resumes.
+    to OUT/trajectories.jsonl (and the run's config to OUT/config.yaml). Rerunning with
+    the same --out resumes.
     """
-    from swe_env.env import SWEEnvConfig
-    from swe_env.rollout.local import run_local
+    config = resolve(config_file, given(ctx))
+    tasks = select_or_exit(config.env.suite, config.env.task_ids)
+    out_dir = output_dir(out_dir or Path("runs") / time.strftime("run-%Y%m%d-%H%M%S"), "--out")
+    config.write(out_dir / "config.yaml")
+    build_with_progress(tasks, engine(), workers=2)
+    started = time.monotonic()
+    results = _run_with_progress(config, tasks, out_dir)
+    _print_results(results, time.monotonic() - started, out_dir)
+
+
+def resolve(config_file: Path | None, flags: dict) -> RolloutConfig:
+    """``run``'s config: its defaults, then the file, then the flags given."""
+    data = read_config(config_file, RUN_DEFAULTS)
+    for name, path in FLAGS.items():
+        if name in flags:
+            set_path(data, path, flags[name])
+    kind = flags.get("policy", (data.get("policy") or {}).get("type"))
+    if kind != "replay":
+        fail(ValueError(f"unknown policy {kind!r}; available: replay"))
+    return finish_config(data, config_file)
+
+
+def _run_with_progress(config: RolloutConfig, tasks: list, out_dir: Path) -> list:
+    """Run the episodes with a progress bar; Ctrl-C exits 130 (finished ones are kept)."""
     from swe_env.rollout.replay import ReplayPolicy
 
-    if policy != "replay":
-        _fail(ValueError(f"unknown policy {policy!r}; available: replay"))
-    tasks = load_or_exit(suite)
-    if task:
-        wanted = set(task)
-        tasks = [t for t in tasks if t.id in wanted or t.full_id in wanted]
-        unknown = wanted - {t.id for t in tasks} - {t.full_id for t in tasks}
-        if unknown:
-            _fail(ValueError(f"unknown task id(s) in {suite}: {', '.join(sorted(unknown))}"))
-    out_dir = output_dir(out_dir or Path("runs") / time.strftime("run-%Y%m%d-%H%M%S"), "--out")
-    client = _client()
-    build_with_progress(tasks, client, workers=2)
-    config = SWEEnvConfig(suite=suite, max_turns=max_turns)
-    started = time.monotonic()
-    with _progress() as progress:
-        bar = progress.add_task("episodes", total=len(tasks) * samples, note="")
+    with progress() as bars:
+        bar = bars.add_task("episodes", total=len(tasks) * config.samples, note="")
         resolved = [0]
         finished = [0]
 
         def done(traj) -> None:
             resolved[0] += traj.resolved
             finished[0] += 1
-            progress.update(bar, advance=1, note=f"{resolved[0]} resolved")
+            bars.update(bar, advance=1, note=f"{resolved[0]} resolved")
 
         try:
-            results = run_local(
-                config,
-                tasks,
-                ReplayPolicy,
-                out_dir,
-                samples=samples,
-                concurrency=concurrency,
-                on_done=done,
-            )
+            return run_episodes(config, tasks, out_dir, ReplayPolicy, on_done=done)
         except KeyboardInterrupt:
-            progress.stop()
+            bars.stop()
             interrupted(
                 f"{finished[0]} episode(s) finished and saved in {out_dir / 'trajectories.jsonl'}"
                 f"; rerun with --out {out_dir} to run the rest"
             )
         except (SweEnvError, OSError, ValueError) as exc:
-            progress.stop()
-            _fail(exc)
-    _print_results(results, time.monotonic() - started, out_dir)
+            bars.stop()
+            fail(exc)
 
 
 def _print_results(results: list, seconds: float, out_dir: Path) -> None:
@@ -121,7 +145,6 @@ def _print_results(results: list, seconds: float, out_dir: Path) -> None:
         raise typer.Exit(1)
 
 
-@app.command()
 def evaluate(
     predictions: Annotated[Path, typer.Option(help="SWE-bench predictions (JSONL or JSON).")],
     suite: Annotated[str, typer.Option(help="Suite the instance ids belong to.")] = "demo",
@@ -143,13 +166,13 @@ def evaluate(
     for problem in parsed.problems:
         console.print(f"[yellow]skipped[/] {escape(problem)}", highlight=False)
     if not parsed.predictions:
-        _fail(f"--predictions {predictions}: no valid prediction in it")
+        fail(f"--predictions {predictions}: no valid prediction in it")
     output_file(report, "--report")
     run_dir = output_dir(
         run_dir or report.with_suffix("").parent / (report.stem + "-logs"), "--run-dir"
     )
     wanted = [tasks[p.instance_id] for p in parsed.predictions if p.patch.strip()]
-    client = _client()
+    client = engine()
     if wanted:
         build_with_progress(wanted, client, workers)
     summary = _grade_all(tasks, parsed.predictions, run_dir, workers, timeout)
@@ -157,7 +180,7 @@ def evaluate(
     try:
         report.write_text(json.dumps(summary, indent=2))
     except OSError as exc:
-        _fail(f"--report {report}: cannot be written ({exc.strerror or exc})")
+        fail(f"--report {report}: cannot be written ({exc.strerror or exc})")
     table = Table("submitted", "resolved", "unresolved", "empty patch", "error", "invalid lines")
     table.add_row(
         *(
@@ -181,23 +204,23 @@ def _grade_all(tasks: dict, predictions: list, run_dir: Path, workers: int, time
     from swe_env.rollout.evaluate import evaluate as run_eval
 
     counts: dict[str, int] = {}
-    with _progress() as progress:
-        bar = progress.add_task("grading", total=len(predictions), note="")
+    with progress() as bars:
+        bar = bars.add_task("grading", total=len(predictions), note="")
 
         def done(iid: str, status: str) -> None:
             counts[status] = counts.get(status, 0) + 1
-            progress.update(bar, advance=1, note=", ".join(f"{v} {k}" for k, v in counts.items()))
+            bars.update(bar, advance=1, note=", ".join(f"{v} {k}" for k, v in counts.items()))
 
         try:
             return run_eval(
                 tasks, predictions, run_dir, workers=workers, timeout=timeout, on_done=done
             )
         except KeyboardInterrupt:
-            progress.stop()
+            bars.stop()
             interrupted(
                 f"{sum(counts.values())} instance(s) graded, their records are in {run_dir}; "
                 "rerun the same command to grade the rest"
             )
         except (SweEnvError, OSError) as exc:
-            progress.stop()
-            _fail(exc)
+            bars.stop()
+            fail(exc)

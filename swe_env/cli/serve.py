@@ -6,11 +6,11 @@ import os
 import secrets
 import socket
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
-from swe_env.cli import _fail, app, console, input_file
+from swe_env.cli.common import console, fail, input_file
 
 
 def read_token(token_file: Path | None) -> tuple[str, str]:
@@ -26,7 +26,6 @@ def read_token(token_file: Path | None) -> tuple[str, str]:
     return secrets.token_urlsafe(32), "generated"
 
 
-@app.command()
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
@@ -62,10 +61,7 @@ def serve(
     --service-name on this host left behind (never those of a live one). On
     SIGINT/SIGTERM it removes its own.
     """
-    import uvicorn
-
-    from swe_env.server import ServerConfig, create_app
-    from swe_env.server.protocol import deadline_protocol
+    from swe_env.server import ServerConfig
 
     try:
         token, source = read_token(token_file)
@@ -81,12 +77,23 @@ def serve(
         )
         listener = listen(host, port)
     except (ValueError, OSError) as exc:
-        _fail(exc)
+        fail(exc)
     if source == "generated":
         console.print(f"[bold]token:[/] {token}  (set SWE_ENV_TOKEN or --token-file to choose)")
     else:
         console.print(f"token from {source}")
     console.print(f"serving on http://{host}:{port} (docs at /docs)")
+    run_server(config, listener, log_level=log_level, access_log=access_log)
+
+
+def run_server(config: Any, listener: socket.socket, *, log_level: str, access_log: bool) -> None:
+    """Serve ``config``'s app on ``listener`` until SIGINT/SIGTERM; exit 3 if it fails to
+    start."""
+    import uvicorn
+
+    from swe_env.server import create_app
+    from swe_env.server.protocol import deadline_protocol
+
     server = uvicorn.Server(
         uvicorn.Config(
             create_app(config),
