@@ -16,7 +16,8 @@ from typing import Any
 
 import gymnasium
 
-from swe_env.env_config import RewardName, SWEEnvConfig, UnicodeText
+from swe_env.env_config import RewardName, SWEEnvConfig
+from swe_env.spaces import UnicodeText
 from swe_env.tasks.native import load_suite
 from swe_env.tasks.select import select_tasks
 from swe_env.tasks.spec import TaskSpec

@@ -6,24 +6,12 @@ models without importing the tools, the task loaders or Docker.
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
-from gymnasium import spaces
 from pydantic import BaseModel, ConfigDict, Field
 
 from rewards.functions import RewardName
 from swe_env.sandbox.config import DockerSandboxConfig
-
-
-class UnicodeText(spaces.Text):
-    """A text space for any Unicode string up to ``max_length`` characters.
-
-    ``spaces.Text``'s default charset is alphanumeric: it rejects spaces and newlines,
-    which every observation has. Sampling still draws from the default charset.
-    """
-
-    def contains(self, x: Any) -> bool:
-        return isinstance(x, str) and self.min_length <= len(x) <= self.max_length
 
 
 class SWEEnvConfig(BaseModel):

@@ -26,9 +26,8 @@ from swe_env.cli.common import (
 from swe_env.cli.config import POLICIES, default, finish_config, given, read_config, set_path
 from swe_env.cli.config import switch as switch_kind
 from swe_env.cli.trajectories import stats_table
-from swe_env.env import SWEEnvConfig
-from swe_env.policy import PolicyConfig, SamplingParams
-from swe_env.rollout.agent import AgentConfig
+from swe_env.env_config import SWEEnvConfig
+from swe_env.policy.config import AgentConfig, PolicyConfig, SamplingParams
 from swe_env.rollout.config import LocalRunnerConfig, RolloutConfig
 
 if TYPE_CHECKING:

@@ -30,7 +30,7 @@ from swe_env.cli.common import (
 )
 from swe_env.cli.config import default, finish_config, given, read_config, set_path
 from swe_env.cli.rollout import run_episodes
-from swe_env.env import SWEEnvConfig
+from swe_env.env_config import SWEEnvConfig
 from swe_env.errors import SweEnvError
 from swe_env.rollout.config import RolloutConfig
 

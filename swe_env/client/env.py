@@ -28,9 +28,10 @@ import gymnasium
 import httpx
 
 from swe_env.client.transport import KeepAliveTransport
-from swe_env.env_config import SWEEnvConfig, UnicodeText
+from swe_env.env_config import SWEEnvConfig
 from swe_env.errors import SweEnvError
 from swe_env.retry import RetryLater, RetryPolicy, parse_retry_after
+from swe_env.spaces import UnicodeText
 
 log = logging.getLogger(__name__)
 MAX_ACTION_CHARS = 1_000_000

@@ -6,47 +6,43 @@ parser), ``client`` (OpenAIPolicyClient: retries, timeouts, a concurrency cap),
 ``chat`` (ChatPolicy, ChatPolicyFactory, AgentConfig), ``replay`` (ReplayPolicy, the
 gold patch as tool calls) and ``errors``. The client knows no environment.
 
-``ReplayPolicy`` is imported on first use (it needs the task models and a diff parser).
+Every name is imported on first use (see ``_HOMES``).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+import importlib
+from typing import Any
 
-from swe_env.policy.base import (
-    KeepsConversation,
-    Mode,
-    Policy,
-    PolicyFactory,
-    ReportsTokens,
-    check_policy,
-    conversation_of,
-    mode_of,
-    tokens_of,
-)
-from swe_env.policy.chat import AgentConfig, ChatPolicy, ChatPolicyFactory
-from swe_env.policy.client import RETRY_STATUS, OpenAIPolicyClient
-from swe_env.policy.completion import Completion, parse_completion
-from swe_env.policy.config import API_KEY_ENV, PolicyConfig, SamplingParams
-from swe_env.policy.errors import (
-    ContextExhausted,
-    ContextLengthExceeded,
-    PolicyError,
-    PolicyRequestError,
-    PolicyUnavailable,
-)
-from swe_env.retry import parse_retry_after
-
-if TYPE_CHECKING:
-    from swe_env.policy.replay import ReplayPolicy
+_HOMES = {
+    **dict.fromkeys(
+        ["KeepsConversation", "Mode", "Policy", "PolicyFactory", "ReportsTokens",
+         "check_policy", "conversation_of", "mode_of", "tokens_of"],
+        "swe_env.policy.base",
+    ),
+    **dict.fromkeys(["ChatPolicy", "ChatPolicyFactory"], "swe_env.policy.chat"),
+    **dict.fromkeys(["RETRY_STATUS", "OpenAIPolicyClient"], "swe_env.policy.client"),
+    **dict.fromkeys(["Completion", "parse_completion"], "swe_env.policy.completion"),
+    **dict.fromkeys(
+        ["API_KEY_ENV", "AgentConfig", "PolicyConfig", "SamplingParams"], "swe_env.policy.config"
+    ),
+    **dict.fromkeys(
+        ["ContextExhausted", "ContextLengthExceeded", "PolicyError", "PolicyRequestError",
+         "PolicyUnavailable"],
+        "swe_env.policy.errors",
+    ),
+    "ReplayPolicy": "swe_env.policy.replay",
+    "parse_retry_after": "swe_env.retry",
+}  # fmt: skip
+"""Where each public name lives. Names load on first use, so importing the light config
+models (for a CLI's defaults, say) does not pull in the HTTP client."""
 
 
 def __getattr__(name: str) -> Any:
-    if name == "ReplayPolicy":
-        from swe_env.policy.replay import ReplayPolicy
-
-        return ReplayPolicy
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(home), name)
 
 
 __all__ = [

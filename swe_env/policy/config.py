@@ -9,6 +9,12 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 API_KEY_ENV = ("SWE_ENV_API_KEY", "OPENAI_API_KEY")
 
+DEFAULT_SYSTEM_PROMPT = (
+    "You are an autonomous software engineer working in a repository inside a sandbox. "
+    "Investigate the issue, change the code to fix it, check your change, then submit. "
+    "Each reply calls exactly one tool; you see its output before your next reply."
+)
+
 
 class SamplingParams(BaseModel):
     """Sampling parameters, passed through to the server as they are."""
@@ -65,3 +71,24 @@ class PolicyConfig(BaseModel):
         if self.api_key is not None:
             return self.api_key.get_secret_value()
         return next((os.environ[n] for n in API_KEY_ENV if os.environ.get(n)), None)
+
+
+class AgentConfig(BaseModel):
+    """The agent loop's rules. Turn and wall-clock budgets live in ``SWEEnvConfig``."""
+
+    model_config = ConfigDict(extra="forbid", use_attribute_docstrings=True)
+
+    system_prompt: str = DEFAULT_SYSTEM_PROMPT
+    context_tokens: int | None = Field(None, ge=256)
+    """Context budget of one episode in tokens (prompt + completion of a turn). The
+    episode ends as truncated ("context") when the next turn would not fit."""
+    min_completion_tokens: int = Field(64, ge=1)
+    """Stop when fewer tokens than this are left for a completion."""
+    max_observation_tokens: int | None = Field(8192, ge=16)
+    """Longer observations are cut in the middle, with a visible marker."""
+    budget_note: bool = False
+    """Append ``<budget>remaining turns: N; remaining context tokens: M</budget>`` to each
+    observation (as CWM does). Leave the environment's own note off."""
+    strict_format: bool = False
+    """End the episode at the first malformed action, as a format failure (CWM's
+    training rule); otherwise the agent sees what was wrong and tries again."""

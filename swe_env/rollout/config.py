@@ -14,9 +14,8 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from swe_env.env import SWEEnvConfig
-from swe_env.policy import PolicyConfig
-from swe_env.rollout.agent import AgentConfig
+from swe_env.env_config import SWEEnvConfig
+from swe_env.policy.config import AgentConfig, PolicyConfig
 
 _STRICT = ConfigDict(extra="forbid", use_attribute_docstrings=True)
 
