@@ -146,6 +146,9 @@ def run_episode(
     traj.patch = info.get("patch", "")
     traj.grade = info.get("grade")
     traj.resolved = bool(traj.grade and traj.grade.get("resolved"))
+    if info.get("env_error"):  # the harness could not grade: masked like an infra fault
+        traj.status = "infra_error"
+        traj.infra_errors.append(f"env_error: {info['env_error']}")
     traj.turns = len(traj.steps)
     traj.seconds = time.monotonic() - started
     return traj
@@ -177,7 +180,7 @@ def run_with_retries(
             policy = make_policy()
             name = policy.name
             traj = run_episode(env, policy, task_id, sample=sample, agent=agent)
-            traj.infra_errors = errors
+            traj.infra_errors = [*errors, *traj.infra_errors]
             return traj
         except SweEnvError as exc:
             errors.append(f"{type(exc).__name__}: {exc}")

@@ -107,8 +107,9 @@ def evaluate(
         if record.exists():
             try:
                 old = json.loads(record.read_text())
-                # Infrastructure errors are never cached: a rerun retries them.
-                if old.get("patch_sha256") == _key(pred.patch) and old["status"] != "error":
+                # Infrastructure and environment errors are never cached: a rerun retries them.
+                fresh = old.get("patch_sha256") == _key(pred.patch)
+                if fresh and old["status"] not in RETRIED:
                     return pred.instance_id, old["status"]
             except (json.JSONDecodeError, KeyError):
                 pass
@@ -121,8 +122,8 @@ def evaluate(
             try:
                 g = grade(tasks[pred.instance_id], pred.patch, timeout=timeout)
                 graded = {"resolved", "unresolved", "patch_failed", "timeout", "tampered"}
-                if g.status == "resolved":
-                    status = "resolved"
+                if g.status in {"resolved", "env_error"}:
+                    status = g.status
                 else:
                     status = "unresolved" if g.status in graded else "error"
                 data = g.model_dump()
@@ -144,8 +145,15 @@ def evaluate(
     return summary(list(tasks), predictions, outcome)
 
 
+RETRIED = frozenset({"error", "env_error"})
+"""Statuses a rerun grades again: the harness failed, not the patch."""
+
+
 def summary(all_ids: list[str], preds: list[Prediction], outcome: dict[str, str]) -> dict:
-    """A report with the fields of SWE-bench's summary report."""
+    """A report with the fields of SWE-bench's summary report. ``error_ids`` holds every
+    instance the harness could not grade, as SWE-bench's does: infrastructure faults and
+    environment failures (``env_error_ids``: the test runner could not run at the base
+    state either), never an agent's failure."""
 
     def ids(status: str) -> list[str]:
         return sorted(i for i, s in outcome.items() if s == status)
@@ -159,13 +167,15 @@ def summary(all_ids: list[str], preds: list[Prediction], outcome: dict[str, str]
         "resolved_instances": len(ids("resolved")),
         "unresolved_instances": len(ids("unresolved")),
         "empty_patch_instances": len(ids("empty_patch")),
-        "error_instances": len(ids("error")),
+        "error_instances": len(ids("error")) + len(ids("env_error")),
+        "env_error_instances": len(ids("env_error")),
         "completed_ids": completed,
         "incomplete_ids": sorted(set(all_ids) - set(submitted)),
         "empty_patch_ids": ids("empty_patch"),
         "submitted_ids": submitted,
         "resolved_ids": ids("resolved"),
         "unresolved_ids": ids("unresolved"),
-        "error_ids": ids("error"),
+        "error_ids": sorted([*ids("error"), *ids("env_error")]),
+        "env_error_ids": ids("env_error"),
         "schema_version": 2,
     }
