@@ -164,6 +164,26 @@ def _install(cmd: str) -> str:
     return cmd
 
 
+_TOX_ENV = re.compile(r"\btox\b.*--current-env.*\s-e\s*([\w.-]+)")
+
+
+def tox_current_env_python(test_cmd: str, python: str) -> str | None:
+    """For ``tox --current-env -e<env>``: the step that puts exec wrappers of the venv's
+    Python in ``.tox/<env>/bin``. tox-current-env would symlink them to ``sys.executable``;
+    a venv's Python reached through such a link from outside the venv finds no
+    ``pyvenv.cfg`` and runs as the bare system Python (``No module named pytest``). It
+    leaves files that exist alone, so wrappers made at install time are what it runs."""
+    if not (match := _TOX_ENV.search(test_cmd)):
+        return None
+    bindir = f".tox/{match[1]}/bin"
+    script = shlex.quote('#!/bin/sh\\nexec /opt/venv/bin/python "$@"\\n')
+    names = " ".join(f"python{v}" for v in ("", python.split(".")[0], python))
+    return (
+        f"mkdir -p {bindir} && for n in {names}; do printf {script} > {bindir}/$n "
+        f"&& chmod 755 {bindir}/$n; done"
+    )
+
+
 def directives_for(repo: str, test_patch: str) -> list[str]:
     """What the official eval script appends to ``test_cmd``: the files the test patch
     touches, minus data files; for Django, dotted module names relative to ``tests/``."""
@@ -199,6 +219,8 @@ def _environment(
             repo_cmds.append("; ".join([*scm, *prefix, cmd]))
     if spec.get("install"):
         repo_cmds.append("; ".join([*scm, *prefix, _install(str(spec["install"]))]))
+    if wrappers := tox_current_env_python(str(spec["test_cmd"]), str(spec["python"])):
+        repo_cmds.append(wrappers)
     deps = _dependencies(rec, spec, git_dir)
     pre = [*env_cmds, "python -m pip install " + " ".join(SEED)]
     if kept := [shlex.quote(d) for d, ok in deps if ok]:
