@@ -1,6 +1,33 @@
 """SWE-bench specs to environments: swebench 4.x's per-repository, per-version spec table
 rewritten for a pip venv on our Debian base (Python 3.9, 3.11 or 3.13).
 
+Each family runs as the official harness runs it: the same test command with the same
+directives (test files; dotted labels for Django), the same pre-install and install steps,
+environment variables and log parser (``swebench:<repo>``). Where a pip venv on Debian must
+differ from the official conda images, it differs so:
+
+- **Python**: the venv is made from Debian's interpreter (bullseye 3.9, bookworm 3.11,
+  trixie 3.13); a spec asking for another is refused (``UnsupportedInstance``), never
+  approximated.
+- **packages**: a conda package list is installed with pip (``numpy=1.21`` becomes
+  ``numpy==1.21.*``); conda-only names (compilers, gtk, pyqt, ...) are dropped and listed
+  in the task's metadata; ``requirements.txt`` and ``environment.yml`` are read from the
+  local mirror at the environment setup commit (the pip section of the latter as pip
+  requirements).
+- **pre_install**: system steps (apt, locales, ``/etc``) run in the shared env image; the
+  others touch the repository, so they run in ``/testbed`` before the install. ``VAR=x``
+  steps prefix the steps that follow them, as in one shell script.
+- **install**: conda and ``source`` steps are dropped, and pip installs are made editable:
+  grading does not re-run the install (no network), so the patched tree is what is imported.
+- **eval_commands**: ``export`` lines become image environment variables; other lines are
+  run at build time.
+- **tox --current-env** (sphinx): tox-current-env symlinks ``.tox/<env>/bin/python`` to the
+  venv's Python, which, reached through a link from outside the venv, runs as the bare
+  system Python without the test dependencies. Exec wrappers put there at install time
+  take the links' place (:func:`tox_current_env_python`).
+- **setuptools_scm**: no history in ``/testbed``, so ``SETUPTOOLS_SCM_PRETEND_VERSION`` is
+  set from ``git describe`` on the mirror for the install steps.
+
 Used by :mod:`swe_env.tasks.swebench`; imports the ``swebench`` package lazily.
 """
 
