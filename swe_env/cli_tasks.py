@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import sys
 import time
-from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 from typing import Annotated
 
@@ -31,11 +30,16 @@ def _progress() -> Progress:
     )
 
 
-def load_or_exit(suite: str):
+IncludeQuarantined = Annotated[
+    bool, typer.Option(help="Also the tasks in the suite's quarantine (failed validation).")
+]
+
+
+def load_or_exit(suite: str, include_quarantined: bool = False):
     from swe_env.tasks import load_suite
 
     try:
-        tasks = load_suite(suite)
+        tasks = load_suite(suite, include_quarantined=include_quarantined)
     except SweEnvError as exc:
         _fail(exc)
     if not tasks:
@@ -153,48 +157,51 @@ def tasks_show(
 def tasks_validate(
     suite: Annotated[str, typer.Argument(help="Suite name or directory.")],
     workers: Annotated[int, typer.Option(help="Parallel gradings.")] = 2,
+    include_quarantined: IncludeQuarantined = False,
+    quarantine: Annotated[
+        bool, typer.Option(help="Write broken tasks to the suite's quarantine.json.")
+    ] = True,
 ) -> None:
-    """Prove every task is sound: hidden tests fail on the base (empty patch does not
-    resolve) and the gold patch resolves. Exits non-zero otherwise."""
-    from rewards.grade import grade
+    """Prove every task is sound: the gold patch resolves, the empty patch does not and
+    FAIL_TO_PASS fails at the base. Broken tasks go to the quarantine (with the reason);
+    exits non-zero when any task is broken."""
+    from swe_env.tasks.native import suite_dir
 
-    tasks = load_or_exit(suite)
-    client = _client()
-    build_with_progress(tasks, client, workers)
-    rows: dict[str, list[str]] = {}
-    failures = 0
-
-    def check(task) -> tuple[str, list[str], bool]:
-        empty = grade(task, "", client=client)
-        f2p_fail_on_base = not empty.fail_to_pass.passed
-        gold = grade(task, task.gold_patch or "", client=client) if task.gold_patch else None
-        ok = (not empty.resolved) and f2p_fail_on_base and gold is not None and gold.resolved
-        row = [
-            "✗ resolves" if empty.resolved else "✓",
-            "✓" if f2p_fail_on_base else f"✗ {len(empty.fail_to_pass.passed)} pass",
-            "missing" if gold is None else ("✓" if gold.resolved else f"✗ {gold.status}"),
-        ]
-        return task.full_id, row, ok
-
-    with _progress() as progress, ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-        bar = progress.add_task("validating", total=len(tasks), note="")
-        for future in as_completed([pool.submit(check, t) for t in tasks]):
-            try:
-                tid, row, ok = future.result()
-            except SweEnvError as exc:
-                progress.stop()
-                _fail(exc)
-            rows[tid] = [*row, "[green]ok[/]" if ok else "[red]FAIL[/]"]
-            failures += not ok
-            progress.advance(bar)
-    table = Table("task", "empty patch unresolved", "F2P fail on base", "gold resolves", "")
-    for tid in sorted(rows):
-        table.add_row(tid, *rows[tid])
-    out.print(table)
-    if failures:
-        console.print(f"[red]{failures} of {len(tasks)} task(s) failed validation[/]")
+    tasks = load_or_exit(suite, include_quarantined)
+    broken = validate_with_progress(
+        tasks, _client(), workers, suite_dir(suite) if quarantine else None
+    )
+    if broken:
+        console.print(f"[red]{broken} of {len(tasks)} task(s) failed validation[/]")
         raise typer.Exit(1)
     console.print(f"[green]✓[/] all {len(tasks)} tasks valid")
+
+
+def validate_with_progress(tasks, client, workers: int, quarantine: Path | None) -> int:
+    """Validate ``tasks`` (building images as they are reached), print the table, and
+    quarantine the broken ones in the suite directory ``quarantine`` (``None``: do not).
+    Returns how many are broken."""
+    from swe_env.rollout.validate import validate_tasks
+    from swe_env.tasks.quarantine import update_quarantine
+
+    with _progress() as progress:
+        bar = progress.add_task("validating", total=len(tasks), note="")
+        results = validate_tasks(
+            tasks, client, workers=workers, on_done=lambda v: progress.advance(bar)
+        )
+    table = Table("task", "empty patch", "F2P fail on base", "gold", "")
+    for v in results:
+        f2p = f"✗ {len(v.f2p_passing_at_base)} pass" if v.f2p_passing_at_base else "✓"
+        verdict = "[green]ok[/]" if v.ok else f"[red]{v.reason}[/]"
+        table.add_row(v.task_id, v.empty, f2p, v.gold, verdict)
+    out.print(table)
+    bad = {v.task_id.rpartition("/")[2]: v.reason for v in results if v.reason and not v.infra}
+    if quarantine is not None:
+        cleared = [v.task_id.rpartition("/")[2] for v in results if v.ok]
+        update_quarantine(quarantine, bad, cleared)  # type: ignore[arg-type]
+        if bad:
+            console.print(f"[yellow]{len(bad)} task(s) quarantined in {quarantine}[/]")
+    return sum(not v.ok for v in results)
 
 
 @tasks_app.command("import-swebench")
@@ -217,6 +224,10 @@ def tasks_import_swebench(
             exists=True, help="YAML/JSON {repo: {version: spec}} overriding swebench's table."
         ),
     ] = None,
+    validate: Annotated[
+        bool, typer.Option(help="Validate the imported tasks; quarantine the broken ones.")
+    ] = False,
+    workers: Annotated[int, typer.Option(help="Parallel validations (with --validate).")] = 2,
 ) -> None:
     """Convert SWE-bench instances into a native suite (one task.yaml per instance)."""
     from swe_env.tasks.swebench import import_swebench, load_spec_file
@@ -230,3 +241,9 @@ def tasks_import_swebench(
         _fail(exc)
     data = report.model_dump() if hasattr(report, "model_dump") else vars(report)
     out.print_json(json.dumps(data, default=str))
+    if validate and report.imported:
+        from swe_env.tasks import load_suite
+
+        wanted = set(report.imported)
+        tasks = [t for t in load_suite(str(out_dir), include_quarantined=True) if t.id in wanted]
+        validate_with_progress(tasks, _client(), workers, out_dir)
