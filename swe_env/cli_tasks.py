@@ -247,3 +247,33 @@ def tasks_import_swebench(
         wanted = set(report.imported)
         tasks = [t for t in load_suite(str(out_dir), include_quarantined=True) if t.id in wanted]
         validate_with_progress(tasks, _client(), workers, out_dir)
+
+
+@tasks_app.command("coverage")
+def tasks_coverage(
+    file: Annotated[
+        Path | None,
+        typer.Argument(help="Official SWE-bench records (JSON or JSONL); none: the spec table."),
+    ] = None,
+    out_file: Annotated[
+        Path | None, typer.Option("--out", help="Also write the table (Markdown, or .json).")
+    ] = None,
+) -> None:
+    """Which SWE-bench instances can run here, and why not the others (skip reasons)."""
+    import dataclasses
+
+    from swe_env.tasks import swebench_coverage as cov
+    from swe_env.tasks.swebench import load_swebench
+
+    try:
+        rows = cov.from_records(load_swebench(file, errors=[])) if file else cov.from_spec_table()
+    except SweEnvError as exc:
+        _fail(exc)
+    text = cov.markdown(rows, "instances" if file else "versions")
+    sys.stdout.write(text)
+    if out_file is not None:
+        if out_file.suffix == ".json":
+            doc = {"totals": cov.totals(rows), "rows": [dataclasses.asdict(r) for r in rows]}
+            out_file.write_text(json.dumps(doc, indent=2) + "\n")
+        else:
+            out_file.write_text(text)
