@@ -11,7 +11,7 @@ import typer
 from rich.table import Table
 
 from swe_env.cli import _client, _fail, app, console, out
-from swe_env.cli_tasks import _progress, build_with_progress, load_or_exit
+from swe_env.cli_tasks import IncludeQuarantined, _progress, build_with_progress, load_or_exit
 from swe_env.errors import SweEnvError
 
 
@@ -112,19 +112,24 @@ def evaluate(
         typer.Option(help="Per-instance logs (default: next to the report). Reruns resume."),
     ] = None,
     timeout: Annotated[float, typer.Option(help="Test timeout per instance (s).")] = 600.0,
+    include_quarantined: IncludeQuarantined = False,
 ) -> None:
-    """Grade a predictions file like the SWE-bench harness; resumable."""
+    """Grade a predictions file like the SWE-bench harness; resumable. Images are built as
+    the gradings reach them (each env image once), overlapping the gradings."""
     from swe_env.rollout.evaluate import evaluate as run_eval
     from swe_env.rollout.evaluate import read_predictions
+    from swe_env.tasks.native import suite_dir
+    from swe_env.tasks.quarantine import read_quarantine
 
-    tasks = {t.id: t for t in load_or_exit(suite)}
-    parsed = read_predictions(predictions, set(tasks))
+    tasks = {t.id: t for t in load_or_exit(suite, include_quarantined)}
+    quarantined = {} if include_quarantined else read_quarantine(suite_dir(suite))
+    parsed = read_predictions(predictions, set(tasks) | set(quarantined))
+    for pred in [p for p in parsed.predictions if p.instance_id in quarantined]:
+        parsed.problems.append(f"{pred.instance_id}: quarantined ({quarantined[pred.instance_id]})")
+    parsed.predictions = [p for p in parsed.predictions if p.instance_id in tasks]
     for problem in parsed.problems:
         console.print(f"[yellow]skipped[/] {problem}")
-    wanted = [tasks[p.instance_id] for p in parsed.predictions if p.patch.strip()]
     client = _client()
-    if wanted:
-        build_with_progress(wanted, client, workers)
     run_dir = run_dir or report.with_suffix("").parent / (report.stem + "-logs")
     with _progress() as progress:
         bar = progress.add_task("grading", total=len(parsed.predictions), note="")
@@ -136,7 +141,13 @@ def evaluate(
 
         try:
             summary = run_eval(
-                tasks, parsed.predictions, run_dir, workers=workers, timeout=timeout, on_done=done
+                tasks,
+                parsed.predictions,
+                run_dir,
+                workers=workers,
+                timeout=timeout,
+                on_done=done,
+                client=client,
             )
         except SweEnvError as exc:
             progress.stop()
@@ -144,13 +155,16 @@ def evaluate(
     summary["invalid_lines"] = parsed.problems
     report.parent.mkdir(parents=True, exist_ok=True)
     report.write_text(json.dumps(summary, indent=2))
-    table = Table("submitted", "resolved", "unresolved", "empty patch", "error", "invalid lines")
+    table = Table(
+        "submitted", "resolved", "unresolved", "empty patch", "error", "env error", "invalid lines"
+    )
     table.add_row(
         str(summary["submitted_instances"]),
         str(summary["resolved_instances"]),
         str(summary["unresolved_instances"]),
         str(summary["empty_patch_instances"]),
         str(summary["error_instances"]),
+        str(summary["env_error_instances"]),
         str(len(parsed.problems)),
     )
     out.print(table)

@@ -94,9 +94,19 @@ def evaluate(
     workers: int = 2,
     timeout: float = 600.0,
     on_done: Callable[[str, str], None] = lambda iid, status: None,
+    client: Any = None,
 ) -> dict[str, Any]:
-    """Grade every prediction (resuming from ``run_dir``) and return the summary report."""
+    """Grade every prediction (resuming from ``run_dir``) and return the summary report.
+
+    Images are built on demand (:class:`~swe_env.rollout.validate.ImageCache`): each env
+    image once per distinct spec, each instance when a worker reaches it, so grading the
+    instances whose images are ready overlaps building the others. A failed build is that
+    instance's ``error``; the others go on.
+    """
     from rewards.grade import grade
+    from swe_env.rollout.validate import ImageCache
+
+    images = ImageCache(client) if client is not None else None
 
     run_dir.mkdir(parents=True, exist_ok=True)
     outcome: dict[str, str] = {}
@@ -120,7 +130,9 @@ def evaluate(
             data: dict[str, Any] = {"status": status, "resolved": False}
         else:
             try:
-                g = grade(tasks[pred.instance_id], pred.patch, timeout=timeout)
+                task = tasks[pred.instance_id]
+                image = images.ready(task) if images is not None else None
+                g = grade(task, pred.patch, image=image, timeout=timeout, client=client)
                 graded = {"resolved", "unresolved", "patch_failed", "timeout", "tampered"}
                 if g.status in {"resolved", "env_error"}:
                     status = g.status
