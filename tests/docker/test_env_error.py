@@ -139,3 +139,26 @@ def test_deleting_the_package_is_the_agents_failure(tasks, docker_client) -> Non
     patch = _diff(Path(task.source.path), {"calc/__init__.py": None})
     result = grade(task, patch, client=docker_client)
     assert result.status == "unresolved", (result.status, result.error)
+
+
+def test_evaluate_reports_env_errors_apart_and_survives_a_failed_build(
+    tasks, docker_client, tmp_path: Path
+) -> None:
+    from swe_env.rollout.evaluate import Prediction, evaluate
+
+    broken = tasks["works"].model_copy(
+        update={
+            "id": "envfail-unbuildable",
+            "environment": tasks["works"].environment.model_copy(
+                update={"pre_install": ("exit 3",)}
+            ),
+        }
+    )
+    chosen = {t.id: t for t in (tasks["no-runner"], tasks["works"], broken)}
+    preds = [Prediction(i, "m", t.gold_patch or "", n) for n, (i, t) in enumerate(chosen.items())]
+    report = evaluate(chosen, preds, tmp_path / "run", workers=2, client=docker_client)
+    assert report["env_error_ids"] == ["envfail-no-runner"]
+    assert report["resolved_ids"] == ["envfail-works"]
+    assert report["error_ids"] == ["envfail-no-runner", "envfail-unbuildable"]
+    record = (tmp_path / "run/envfail-unbuildable/grade.json").read_text()
+    assert "build" in record
