@@ -88,8 +88,35 @@ def tasks(tmp_path_factory: pytest.TempPathFactory, docker_client) -> dict[str, 
         ),
         "works": _task(root, "works", BUGGY, pytest_installed=True),
     }
+    made["lib-layout"] = _lib_layout_task(root)
     ensure_images(list(made.values()), docker_client)
     return made
+
+
+def _lib_layout_task(root: Path) -> TaskSpec:
+    """The package lives in ``lib/`` (installed editable); the hidden test imports a module
+    the gold patch adds, so at the base every test errors with ``No module named``."""
+    repo = root / "lib-layout"
+    (repo / "lib/calc").mkdir(parents=True)
+    (repo / "lib/calc/__init__.py").write_text(BUGGY)
+    setup = "from setuptools import setup\n\nsetup(name='calc', version='1', "
+    (repo / "setup.py").write_text(setup + "package_dir={'': 'lib'}, packages=['calc'])\n")
+    extra = "def double(x):\n    return 2 * x\n"
+    gold = _diff(repo, {"lib/calc/extra.py": extra})
+    test = "from calc.extra import double\n\n\ndef test_double():\n    assert double(2) == 4\n"
+    return TaskSpec(
+        id="envfail-lib-layout",
+        source=DirSource(path=str(repo)),
+        problem_statement="Add calc.extra.double.",
+        environment=EnvironmentSpec(
+            pip_packages=("pytest==8.3.5",),
+            install=("python -m pip install -e .",),
+            test_cmd="python -m pytest -rA tests/test_extra.py",
+        ),
+        hidden_tests={"tests/test_extra.py": test},
+        FAIL_TO_PASS=("tests/test_extra.py::test_double",),
+        gold_patch=gold,
+    )
 
 
 @pytest.mark.parametrize("name", ["no-runner", "no-runner-swebench"])
@@ -162,3 +189,13 @@ def test_evaluate_reports_env_errors_apart_and_survives_a_failed_build(
     assert report["error_ids"] == ["envfail-no-runner", "envfail-unbuildable"]
     record = (tmp_path / "run/envfail-unbuildable/grade.json").read_text()
     assert "build" in record
+
+
+def test_a_module_the_fix_adds_is_no_missing_dependency(tasks, docker_client) -> None:
+    task = tasks["lib-layout"]
+    assert grade(task, task.gold_patch or "", client=docker_client).status == "resolved"
+    empty = grade(task, "", client=docker_client)
+    assert empty.status == "empty_patch" and empty.env_failure is None, empty.error
+    wrong = _diff(Path(task.source.path), {"lib/calc/__init__.py": BUGGY + "# wrong\n"})
+    result = grade(task, wrong, client=docker_client)
+    assert result.status == "unresolved", (result.status, result.error)
