@@ -22,9 +22,10 @@ its own run decides.
 from __future__ import annotations
 
 import re
+import shlex
 from collections.abc import Mapping
 
-__all__ = ["missing_modules", "suspect"]
+__all__ = ["missing_modules", "suspect", "unfindable_command"]
 
 _RUNNER = r"(pytest|py\.test|_pytest|tox|tox_current_env|django|sympy|unittest|nose)"
 _RUNNER_MISSING = re.compile(
@@ -50,6 +51,20 @@ def missing_modules(log: str) -> list[str]:
     for name in _MISSING_MODULE.findall(log):
         found.setdefault(name.split(".")[0])
     return list(found)
+
+
+_UNFINDABLE = (
+    "import importlib.util as u, sys\n"
+    "for n in sys.argv[1:]:\n"
+    "    if u.find_spec(n) is None: print(n)\n"
+)
+
+
+def unfindable_command(repo: str, names: list[str]) -> str:
+    """Shell text printing which top-level ``names`` (from :func:`missing_modules`) no
+    import run from ``repo`` can find: the repository's own modules, in any layout, and
+    installed ones are found; nothing is imported or executed."""
+    return f"cd {repo} && python -c {shlex.quote(_UNFINDABLE)} " + " ".join(map(shlex.quote, names))
 
 
 def suspect(

@@ -41,11 +41,6 @@ Status = Literal[
 _BASE_CHECKS: dict[tuple[str, str, str], str | None] = {}
 """(image, task, test command) -> the base state's environment failure (None: it runs)."""
 _BASE_LOCK = threading.Lock()
-_UNFINDABLE = (
-    "import importlib.util as u, sys\n"
-    "for n in sys.argv[1:]:\n"
-    "    if u.find_spec(n) is None: print(n)\n"
-)
 
 # Paths a patch may not change for grading: tests and the hooks that run before them.
 _PROTECTED_NAMES = {
@@ -211,9 +206,7 @@ def _env_suspect(sb, grade_: Grade) -> str | None:
     names = env_failure.missing_modules(grade_.log)[:20]
     outside: list[str] = []
     if names:  # which of them no import from the repository can find (not executed)
-        res = sb.run(
-            f"cd {REPO} && python -c {shlex.quote(_UNFINDABLE)} {' '.join(names)}", timeout=60
-        )
+        res = sb.run(env_failure.unfindable_command(REPO, names), timeout=60)
         outside = [n for n in res.output.split() if n in names]
     return env_failure.suspect(grade_.log, grade_.exit_code, grade_.tests, outside)
 
