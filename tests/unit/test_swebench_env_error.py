@@ -102,3 +102,22 @@ def test_summary_reports_env_errors_apart() -> None:
     assert report["error_ids"] == ["b", "c"] and report["env_error_ids"] == ["b"]
     assert report["error_instances"] == 2 and report["env_error_instances"] == 1
     assert report["completed_ids"] == ["a", "d"] and report["unresolved_ids"] == ["d"]
+
+
+def test_env_grades_env_error_as_info_not_as_the_agents_failure(monkeypatch) -> None:
+    import rewards.grade
+    from rewards.grade import Grade
+    from swe_env.env import SWEEnv
+
+    env = SWEEnv(suite="demo", reward="binary_pm1")  # -1 would be the agent's failure
+    env.task = env.tasks[0]
+    env._client = object()
+    broken = Grade(task_id="t", resolved=False, status="env_error", error="no pytest")
+    monkeypatch.setattr(rewards.grade, "grade", lambda *a, **k: broken)
+    info: dict[str, Any] = {"timings": {}}
+    assert env._grade("diff", info) == 0.0
+    assert info["env_error"] == "no pytest" and info["grade"]["status"] == "env_error"
+    failed = broken.model_copy(update={"status": "unresolved", "error": None})
+    monkeypatch.setattr(rewards.grade, "grade", lambda *a, **k: failed)
+    info = {"timings": {}}
+    assert env._grade("diff", info) == -1.0 and "env_error" not in info
