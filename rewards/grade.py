@@ -215,15 +215,15 @@ def _base_failure(task: TaskSpec, image: str, timeout, client, config, pool) -> 
     """The base state's environment failure, or ``None`` when its tests run (cached)."""
     key = (image, task.full_id, task.environment.test_cmd)
     with _BASE_LOCK:
-        if key in _BASE_CHECKS:
-            return _BASE_CHECKS[key]
-    base = grade(
-        task, "", image=image, timeout=timeout, client=client, sandbox_config=config, pool=pool
-    )
-    found = base.env_failure if base.status == "env_error" else None
-    if base.status in {"env_error", "unresolved", "resolved", "empty_patch"}:
-        with _BASE_LOCK:
-            _BASE_CHECKS[key] = found
+        known, found = key in _BASE_CHECKS, _BASE_CHECKS.get(key)
+    if not known:
+        base = grade(
+            task, "", image=image, timeout=timeout, client=client, sandbox_config=config, pool=pool
+        )
+        found = base.env_failure if base.status == "env_error" else None
+        if base.status in {"env_error", "unresolved", "resolved", "empty_patch"}:
+            with _BASE_LOCK:
+                _BASE_CHECKS[key] = found
     return None if found is None else f"{found} (the base state fails the same way)"
 
 
