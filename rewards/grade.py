@@ -15,13 +15,14 @@ import contextlib
 import re
 import secrets
 import shlex
+import threading
 import time
 from pathlib import PurePosixPath
 from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from rewards import harness
+from rewards import env_failure, harness
 from rewards.harness import GIT
 from rewards.parsers import TestStatus
 from rewards.swebench_parsers import resolve_parser
@@ -34,8 +35,12 @@ from swe_env.tasks.spec import TaskSpec
 
 REPO = "/testbed"
 Status = Literal[
-    "resolved", "unresolved", "empty_patch", "patch_failed", "timeout", "tampered", "error"
-]
+    "resolved", "unresolved", "empty_patch", "patch_failed", "timeout", "tampered", "error",
+    "env_error",
+]  # fmt: skip
+_BASE_CHECKS: dict[tuple[str, str, str], str | None] = {}
+"""(image, task, test command) -> the base state's environment failure (None: it runs)."""
+_BASE_LOCK = threading.Lock()
 
 # Paths a patch may not change for grading: tests and the hooks that run before them.
 _PROTECTED_NAMES = {
@@ -83,6 +88,8 @@ class Grade(BaseModel):
     report: Literal["harness", "log", "none"] = "none"
     log: str = ""
     error: str | None = None
+    env_failure: str | None = None
+    """Why the test harness could not run (status ``env_error``: not the agent's failure)."""
     timings: dict[str, float] = Field(default_factory=dict)
 
 
@@ -109,11 +116,16 @@ def grade(
     client: Any = None,
     sandbox_config: DockerSandboxConfig | None = None,
     pool: Any = None,
+    confirm_env: bool = True,
 ) -> Grade:
     """Grade ``patch`` for ``task``. Agent-caused failures are a Grade, never an exception.
 
     With a :class:`swe_env.sandbox.pool.SandboxPool`, the fresh container comes
     pre-started from the pool and is removed in the background afterwards.
+
+    A run in which the harness itself could not work (:mod:`rewards.env_failure`) grades
+    ``env_error`` only when the base state fails the same way: with ``confirm_env`` that is
+    checked in another fresh container (once per image and task), unless the patch is empty.
 
     Raises:
         SweEnvError: infrastructure faults (engine gone, image missing) — retry those.
@@ -145,7 +157,11 @@ def grade(
             pool.release(sb)
         else:
             sb.close()
-    if grade_.status in {"timeout", "error", "patch_failed"}:
+    if grade_.env_failure is not None and confirm_env and patch.strip():
+        grade_.env_failure = _base_failure(task, image, timeout, client, sandbox_config, pool)
+    if grade_.env_failure is not None:
+        grade_.status, grade_.error = "env_error", grade_.env_failure
+    if grade_.status in {"timeout", "error", "patch_failed", "env_error"}:
         return _fail_all(grade_, task, {**grade_.timings, "total": time.monotonic() - started})
     _decide(grade_, task)
     grade_.timings["total"] = time.monotonic() - started
@@ -176,6 +192,34 @@ def _grade_in(sb, task: TaskSpec, patch, image: str, timeout, grade_: Grade, sta
     else:
         _run_tests(sb, work, task, timeout, grade_)
     timings["tests"] = time.monotonic() - t0
+    if grade_.status in {"unresolved", "empty_patch"}:
+        grade_.env_failure = _env_suspect(sb, grade_)
+
+
+def _env_suspect(sb, grade_: Grade) -> str | None:
+    """Whether the run looks like the environment's failure (see rewards.env_failure)."""
+    names = env_failure.missing_modules(grade_.log)[:20]
+    outside: list[str] = []
+    if names:  # which of them no import from the repository can find (not executed)
+        res = sb.run(env_failure.unfindable_command(REPO, names), timeout=60)
+        outside = [n for n in res.output.split() if n in names]
+    return env_failure.suspect(grade_.log, grade_.exit_code, grade_.tests, outside)
+
+
+def _base_failure(task: TaskSpec, image: str, timeout, client, config, pool) -> str | None:
+    """The base state's environment failure, or ``None`` when its tests run (cached)."""
+    key = (image, task.full_id, task.environment.test_cmd)
+    with _BASE_LOCK:
+        known, found = key in _BASE_CHECKS, _BASE_CHECKS.get(key)
+    if not known:
+        base = grade(
+            task, "", image=image, timeout=timeout, client=client, sandbox_config=config, pool=pool
+        )
+        found = base.env_failure if base.status == "env_error" else None
+        if base.status in {"env_error", "unresolved", "resolved", "empty_patch"}:
+            with _BASE_LOCK:
+                _BASE_CHECKS[key] = found
+    return None if found is None else f"{found} (the base state fails the same way)"
 
 
 def _hardened(task: TaskSpec) -> bool:

@@ -265,6 +265,10 @@ class SWEEnv(gymnasium.Env[str, Any]):
         info["timings"]["grade"] = time.monotonic() - t0
         info["patch"] = patch
         info["grade"] = result.model_dump()
+        if result.status == "env_error":
+            # The harness could not run: no verdict on the agent. Runners mask the episode.
+            info["env_error"] = result.error or "the test harness could not run"
+            return 0.0
         return compute_reward(self.config.reward, result, patch, self.task)
 
     def render(self) -> str | None:

@@ -11,7 +11,14 @@ from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 import typer
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 
 from swe_env.errors import SweEnvError
 
@@ -117,18 +124,26 @@ def progress() -> Progress:
         BarColumn(),
         MofNCompleteColumn(),
         TimeElapsedColumn(),
+        TextColumn("ETA"),
+        TimeRemainingColumn(),
         TextColumn("{task.fields[note]}"),
         console=console,
         transient=False,
     )
 
 
-def load_or_exit(suite: str) -> list[TaskSpec]:
-    """The tasks of ``suite``; one error line and exit 1 if it cannot be read or is empty."""
+IncludeQuarantined = Annotated[
+    bool, typer.Option(help="Also the tasks in the suite's quarantine (failed validation).")
+]
+
+
+def load_or_exit(suite: str, include_quarantined: bool = False) -> list[TaskSpec]:
+    """The tasks of ``suite``; one error line and exit 1 if it cannot be read or is empty.
+    Quarantined tasks (failed validation) are left out unless ``include_quarantined``."""
     from swe_env.tasks import load_suite
 
     try:
-        tasks = load_suite(suite)
+        tasks = load_suite(suite, include_quarantined=include_quarantined)
     except SweEnvError as exc:
         fail(exc)
     if not tasks:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
@@ -13,6 +13,7 @@ from rich.table import Table
 
 from swe_env.cli.common import (
     ConfigOpt,
+    IncludeQuarantined,
     SuiteOpt,
     TaskOpt,
     build_with_progress,
@@ -157,12 +158,12 @@ def evaluate(
         typer.Option(help="Per-instance logs (default: next to the report). Reruns resume."),
     ] = None,
     timeout: Annotated[float, typer.Option(help="Test timeout per instance (s).")] = 600.0,
+    include_quarantined: IncludeQuarantined = False,
 ) -> None:
-    """Grade a predictions file like the SWE-bench harness; resumable."""
-    from swe_env.rollout.evaluate import read_predictions
-
-    tasks = {t.id: t for t in load_or_exit(suite)}
-    parsed = read_predictions(input_file(predictions, "--predictions"), set(tasks))
+    """Grade a predictions file like the SWE-bench harness; resumable. Images are built as
+    the gradings reach them (each env image once), overlapping the gradings."""
+    tasks = {t.id: t for t in load_or_exit(suite, include_quarantined)}
+    parsed = _read_predictions(predictions, suite, tasks, include_quarantined)
     for problem in parsed.problems:
         console.print(f"[yellow]skipped[/] {escape(problem)}", highlight=False)
     if not parsed.predictions:
@@ -171,17 +172,15 @@ def evaluate(
     run_dir = output_dir(
         run_dir or report.with_suffix("").parent / (report.stem + "-logs"), "--run-dir"
     )
-    wanted = [tasks[p.instance_id] for p in parsed.predictions if p.patch.strip()]
-    client = engine()
-    if wanted:
-        build_with_progress(wanted, client, workers)
-    summary = _grade_all(tasks, parsed.predictions, run_dir, workers, timeout)
+    summary = _grade_all(tasks, parsed.predictions, run_dir, workers, timeout, engine())
     summary["invalid_lines"] = parsed.problems
     try:
         report.write_text(json.dumps(summary, indent=2))
     except OSError as exc:
         fail(f"--report {report}: cannot be written ({exc.strerror or exc})")
-    table = Table("submitted", "resolved", "unresolved", "empty patch", "error", "invalid lines")
+    table = Table(
+        "submitted", "resolved", "unresolved", "empty patch", "error", "env error", "invalid lines"
+    )
     table.add_row(
         *(
             str(summary[k])
@@ -191,6 +190,7 @@ def evaluate(
                 "unresolved_instances",
                 "empty_patch_instances",
                 "error_instances",
+                "env_error_instances",
             )
         ),
         str(len(parsed.problems)),
@@ -199,7 +199,25 @@ def evaluate(
     console.print(f"report → {report}; logs → {run_dir}")
 
 
-def _grade_all(tasks: dict, predictions: list, run_dir: Path, workers: int, timeout: float) -> dict:
+def _read_predictions(predictions: Path, suite: str, tasks: dict, include_quarantined: bool):
+    """The valid predictions; those of quarantined tasks are reported as problems."""
+    from swe_env.rollout.evaluate import read_predictions
+    from swe_env.tasks.native import suite_dir
+    from swe_env.tasks.quarantine import read_quarantine
+
+    quarantined = {} if include_quarantined else read_quarantine(suite_dir(suite))
+    parsed = read_predictions(
+        input_file(predictions, "--predictions"), set(tasks) | set(quarantined)
+    )
+    for pred in [p for p in parsed.predictions if p.instance_id in quarantined]:
+        parsed.problems.append(f"{pred.instance_id}: quarantined ({quarantined[pred.instance_id]})")
+    parsed.predictions = [p for p in parsed.predictions if p.instance_id in tasks]
+    return parsed
+
+
+def _grade_all(
+    tasks: dict, predictions: list, run_dir: Path, workers: int, timeout: float, client: Any
+) -> dict:
     """Grade with a progress bar; Ctrl-C exits 130 (finished records are kept)."""
     from swe_env.rollout.evaluate import evaluate as run_eval
 
@@ -213,7 +231,13 @@ def _grade_all(tasks: dict, predictions: list, run_dir: Path, workers: int, time
 
         try:
             return run_eval(
-                tasks, predictions, run_dir, workers=workers, timeout=timeout, on_done=done
+                tasks,
+                predictions,
+                run_dir,
+                workers=workers,
+                timeout=timeout,
+                on_done=done,
+                client=client,
             )
         except KeyboardInterrupt:
             bars.stop()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import sys
-from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 from typing import Annotated
 
@@ -12,7 +11,7 @@ import typer
 from rich.table import Table
 
 from swe_env.cli.common import (
-    build_with_progress,
+    IncludeQuarantined,
     console,
     engine,
     fail,
@@ -69,48 +68,51 @@ def tasks_show(
 def tasks_validate(
     suite: Annotated[str, typer.Argument(help="Suite name or directory.")],
     workers: Annotated[int, typer.Option(help="Parallel gradings.")] = 2,
+    include_quarantined: IncludeQuarantined = False,
+    quarantine: Annotated[
+        bool, typer.Option(help="Write broken tasks to the suite's quarantine.json.")
+    ] = True,
 ) -> None:
-    """Prove every task is sound: hidden tests fail on the base (empty patch does not
-    resolve) and the gold patch resolves. Exits non-zero otherwise."""
-    from rewards.grade import grade
+    """Prove every task is sound: the gold patch resolves, the empty patch does not and
+    FAIL_TO_PASS fails at the base. Broken tasks go to the quarantine (with the reason);
+    exits non-zero when any task is broken."""
+    from swe_env.tasks.native import suite_dir
 
-    tasks = load_or_exit(suite)
-    client = engine()
-    build_with_progress(tasks, client, workers)
-    rows: dict[str, list[str]] = {}
-    failures = 0
-
-    def check(task) -> tuple[str, list[str], bool]:
-        empty = grade(task, "", client=client)
-        f2p_fail_on_base = not empty.fail_to_pass.passed
-        gold = grade(task, task.gold_patch or "", client=client) if task.gold_patch else None
-        ok = (not empty.resolved) and f2p_fail_on_base and gold is not None and gold.resolved
-        row = [
-            "✗ resolves" if empty.resolved else "✓",
-            "✓" if f2p_fail_on_base else f"✗ {len(empty.fail_to_pass.passed)} pass",
-            "missing" if gold is None else ("✓" if gold.resolved else f"✗ {gold.status}"),
-        ]
-        return task.full_id, row, ok
-
-    with progress() as bars, ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-        bar = bars.add_task("validating", total=len(tasks), note="")
-        for future in as_completed([pool.submit(check, t) for t in tasks]):
-            try:
-                tid, row, ok = future.result()
-            except SweEnvError as exc:
-                bars.stop()
-                fail(exc)
-            rows[tid] = [*row, "[green]ok[/]" if ok else "[red]FAIL[/]"]
-            failures += not ok
-            bars.advance(bar)
-    table = Table("task", "empty patch unresolved", "F2P fail on base", "gold resolves", "")
-    for tid in sorted(rows):
-        table.add_row(tid, *rows[tid])
-    out.print(table)
-    if failures:
-        console.print(f"[red]{failures} of {len(tasks)} task(s) failed validation[/]")
+    tasks = load_or_exit(suite, include_quarantined)
+    broken = validate_with_progress(
+        tasks, engine(), workers, suite_dir(suite) if quarantine else None
+    )
+    if broken:
+        console.print(f"[red]{broken} of {len(tasks)} task(s) failed validation[/]")
         raise typer.Exit(1)
     console.print(f"[green]✓[/] all {len(tasks)} tasks valid")
+
+
+def validate_with_progress(tasks, client, workers: int, quarantine: Path | None) -> int:
+    """Validate ``tasks`` (building images as they are reached), print the table, and
+    quarantine the broken ones in the suite directory ``quarantine`` (``None``: do not).
+    Returns how many are broken."""
+    from swe_env.rollout.validate import validate_tasks
+    from swe_env.tasks.quarantine import update_quarantine
+
+    with progress() as bars:
+        bar = bars.add_task("validating", total=len(tasks), note="")
+        results = validate_tasks(
+            tasks, client, workers=workers, on_done=lambda v: bars.advance(bar)
+        )
+    table = Table("task", "empty patch", "F2P fail on base", "gold", "")
+    for v in results:
+        f2p = f"✗ {len(v.f2p_passing_at_base)} pass" if v.f2p_passing_at_base else "✓"
+        verdict = "[green]ok[/]" if v.ok else f"[red]{v.reason}[/]"
+        table.add_row(v.task_id, v.empty, f2p, v.gold, verdict)
+    out.print(table)
+    bad = {v.task_id.rpartition("/")[2]: v.reason for v in results if v.reason and not v.infra}
+    if quarantine is not None:
+        cleared = [v.task_id.rpartition("/")[2] for v in results if v.ok]
+        update_quarantine(quarantine, bad, cleared)  # type: ignore[arg-type]
+        if bad:
+            console.print(f"[yellow]{len(bad)} task(s) quarantined in {quarantine}[/]")
+    return sum(not v.ok for v in results)
 
 
 @tasks_app.command("import-swebench")
@@ -131,6 +133,10 @@ def tasks_import_swebench(
         Path | None,
         typer.Option(help="YAML/JSON {repo: {version: spec}} overriding swebench's table."),
     ] = None,
+    validate: Annotated[
+        bool, typer.Option(help="Validate the imported tasks; quarantine the broken ones.")
+    ] = False,
+    workers: Annotated[int, typer.Option(help="Parallel validations (with --validate).")] = 2,
 ) -> None:
     """Convert SWE-bench instances into a native suite (one task.yaml per instance)."""
     from swe_env.tasks.swebench import import_swebench, load_spec_file
@@ -150,3 +156,39 @@ def tasks_import_swebench(
         fail(exc)
     data = report.model_dump() if hasattr(report, "model_dump") else vars(report)
     out.print_json(json.dumps(data, default=str))
+    if validate and report.imported:
+        from swe_env.tasks import load_suite
+
+        wanted = set(report.imported)
+        tasks = [t for t in load_suite(str(out_dir), include_quarantined=True) if t.id in wanted]
+        validate_with_progress(tasks, engine(), workers, out_dir)
+
+
+@tasks_app.command("coverage")
+def tasks_coverage(
+    file: Annotated[
+        Path | None,
+        typer.Argument(help="Official SWE-bench records (JSON or JSONL); none: the spec table."),
+    ] = None,
+    out_file: Annotated[
+        Path | None, typer.Option("--out", help="Also write the table (Markdown, or .json).")
+    ] = None,
+) -> None:
+    """Which SWE-bench instances can run here, and why not the others (skip reasons)."""
+    import dataclasses
+
+    from swe_env.tasks import swebench_coverage as cov
+    from swe_env.tasks.swebench import load_swebench
+
+    try:
+        rows = cov.from_records(load_swebench(file, errors=[])) if file else cov.from_spec_table()
+    except SweEnvError as exc:
+        fail(exc)
+    text = cov.markdown(rows, "instances" if file else "versions")
+    sys.stdout.write(text)
+    if out_file is not None:
+        if out_file.suffix == ".json":
+            doc = {"totals": cov.totals(rows), "rows": [dataclasses.asdict(r) for r in rows]}
+            out_file.write_text(json.dumps(doc, indent=2) + "\n")
+        else:
+            out_file.write_text(text)

@@ -97,6 +97,9 @@ def _finish(traj: Trajectory, info: dict[str, Any], terminated: bool, truncated:
     traj.patch = info.get("patch", "")
     traj.grade = info.get("grade")
     traj.resolved = bool(traj.grade and traj.grade.get("resolved"))
+    if info.get("env_error"):  # the harness could not grade: masked like an infra fault
+        traj.status = "infra_error"
+        traj.infra_errors.append(f"env_error: {info['env_error']}")
     traj.turns = len(traj.steps)
 
 
@@ -195,7 +198,9 @@ def run_with_retries(
             env = make_env()
             policy = make_policy()
             name = policy.name
-            return run_episode(env, policy, task_id, sample=sample, agent=agent)
+            traj = run_episode(env, policy, task_id, sample=sample, agent=agent)
+            traj.infra_errors = [*errors, *traj.infra_errors]
+            return traj
         except SweEnvError as exc:
             errors.append(f"{type(exc).__name__}: {exc}")
             raise
@@ -211,5 +216,4 @@ def run_with_retries(
         return Trajectory(
             task_id=task_id, sample=sample, policy=name, infra_errors=errors, status="infra_error"
         )
-    traj.infra_errors = errors
     return traj

@@ -88,7 +88,13 @@ def _key(patch: str) -> str:
 
 
 def _grade_one(
-    pred: Prediction, task: TaskSpec, run_dir: Path, timeout: float, stop: threading.Event
+    pred: Prediction,
+    task: TaskSpec,
+    run_dir: Path,
+    timeout: float,
+    stop: threading.Event,
+    images: Any = None,
+    client: Any = None,
 ) -> tuple[str, str] | None:
     """Grade one prediction into ``run_dir/<id>/``; None if ``stop`` was set meanwhile."""
     from rewards.grade import grade
@@ -100,8 +106,8 @@ def _grade_one(
     if record.exists():
         try:
             old = json.loads(record.read_text())
-            # Infrastructure errors are never cached: a rerun retries them.
-            if old.get("patch_sha256") == _key(pred.patch) and old["status"] != "error":
+            # Infrastructure and environment errors are never cached: a rerun retries them.
+            if old.get("patch_sha256") == _key(pred.patch) and old["status"] not in RETRIED:
                 return pred.instance_id, old["status"]
         except (json.JSONDecodeError, KeyError):
             pass
@@ -113,10 +119,11 @@ def _grade_one(
         data: dict[str, Any] = {"status": status, "resolved": False}
     else:
         try:
-            g = grade(task, pred.patch, timeout=timeout)
+            image = images.ready(task) if images is not None else None
+            g = grade(task, pred.patch, image=image, timeout=timeout, client=client)
             graded = {"resolved", "unresolved", "patch_failed", "timeout", "tampered"}
-            if g.status == "resolved":
-                status = "resolved"
+            if g.status in {"resolved", "env_error"}:
+                status = g.status
             else:
                 status = "unresolved" if g.status in graded else "error"
             data = g.model_dump()
@@ -142,19 +149,28 @@ def evaluate(
     workers: int = 2,
     timeout: float = 600.0,
     on_done: Callable[[str, str], None] = lambda iid, status: None,
+    client: Any = None,
 ) -> dict[str, Any]:
     """Grade every prediction (resuming from ``run_dir``) and return the summary report.
+
+    Images are built on demand (:class:`~swe_env.rollout.validate.ImageCache`): each env
+    image once per distinct spec, each instance when a worker reaches it, so grading the
+    instances whose images are ready overlaps building the others. A failed build is that
+    instance's ``error``; the others go on.
 
     On Ctrl-C (KeyboardInterrupt) grading stops within seconds: gradings still running
     are cut short and leave no record, finished ones keep theirs; the interrupt is
     re-raised. A rerun grades the rest.
     """
+    from swe_env.rollout.validate import ImageCache
+
     run_dir.mkdir(parents=True, exist_ok=True)
     outcome: dict[str, str] = {}
     stop = threading.Event()
+    images = ImageCache(client) if client is not None else None
 
     def one(pred: Prediction) -> tuple[str, str] | None:
-        return _grade_one(pred, tasks[pred.instance_id], run_dir, timeout, stop)
+        return _grade_one(pred, tasks[pred.instance_id], run_dir, timeout, stop, images, client)
 
     def keep(result: tuple[str, str]) -> None:
         iid, status = result
@@ -165,8 +181,15 @@ def evaluate(
     return summary(list(tasks), predictions, outcome)
 
 
+RETRIED = frozenset({"error", "env_error"})
+"""Statuses a rerun grades again: the harness failed, not the patch."""
+
+
 def summary(all_ids: list[str], preds: list[Prediction], outcome: dict[str, str]) -> dict:
-    """A report with the fields of SWE-bench's summary report."""
+    """A report with the fields of SWE-bench's summary report. ``error_ids`` holds every
+    instance the harness could not grade, as SWE-bench's does: infrastructure faults and
+    environment failures (``env_error_ids``: the test runner could not run at the base
+    state either), never an agent's failure."""
 
     def ids(status: str) -> list[str]:
         return sorted(i for i, s in outcome.items() if s == status)
@@ -180,13 +203,15 @@ def summary(all_ids: list[str], preds: list[Prediction], outcome: dict[str, str]
         "resolved_instances": len(ids("resolved")),
         "unresolved_instances": len(ids("unresolved")),
         "empty_patch_instances": len(ids("empty_patch")),
-        "error_instances": len(ids("error")),
+        "error_instances": len(ids("error")) + len(ids("env_error")),
+        "env_error_instances": len(ids("env_error")),
         "completed_ids": completed,
         "incomplete_ids": sorted(set(all_ids) - set(submitted)),
         "empty_patch_ids": ids("empty_patch"),
         "submitted_ids": submitted,
         "resolved_ids": ids("resolved"),
         "unresolved_ids": ids("unresolved"),
-        "error_ids": ids("error"),
+        "error_ids": sorted([*ids("error"), *ids("env_error")]),
+        "env_error_ids": ids("env_error"),
         "schema_version": 2,
     }

@@ -143,11 +143,16 @@ def suite_dir(suite: str) -> Path:
     return candidate
 
 
-def load_suite(suite: str) -> list[TaskSpec]:
-    """Every task of ``suite`` (a name under the tasks root, or a directory), sorted by id."""
+def load_suite(suite: str, *, include_quarantined: bool = False) -> list[TaskSpec]:
+    """Every task of ``suite`` (a name under the tasks root, or a directory), sorted by id;
+    tasks in the suite's quarantine (:mod:`swe_env.tasks.quarantine`) only when asked."""
+    from swe_env.tasks.quarantine import read_quarantine
+
     root = suite_dir(suite)
     name = root.name
-    return [load_task(d, name) for d in sorted(root.iterdir()) if (d / "task.yaml").is_file()]
+    skip = set() if include_quarantined else set(read_quarantine(root))
+    tasks = [load_task(d, name) for d in sorted(root.iterdir()) if (d / "task.yaml").is_file()]
+    return [t for t in tasks if t.id not in skip]
 
 
 def list_suites() -> list[str]:

@@ -1,6 +1,33 @@
 """SWE-bench specs to environments: swebench 4.x's per-repository, per-version spec table
 rewritten for a pip venv on our Debian base (Python 3.9, 3.11 or 3.13).
 
+Each family runs as the official harness runs it: the same test command with the same
+directives (test files; dotted labels for Django), the same pre-install and install steps,
+environment variables and log parser (``swebench:<repo>``). Where a pip venv on Debian must
+differ from the official conda images, it differs so:
+
+- **Python**: the venv is made from Debian's interpreter (bullseye 3.9, bookworm 3.11,
+  trixie 3.13); a spec asking for another is refused (``UnsupportedInstance``), never
+  approximated.
+- **packages**: a conda package list is installed with pip (``numpy=1.21`` becomes
+  ``numpy==1.21.*``); conda-only names (compilers, gtk, pyqt, ...) are dropped and listed
+  in the task's metadata; ``requirements.txt`` and ``environment.yml`` are read from the
+  local mirror at the environment setup commit (the pip section of the latter as pip
+  requirements).
+- **pre_install**: system steps (apt, locales, ``/etc``) run in the shared env image; the
+  others touch the repository, so they run in ``/testbed`` before the install. ``VAR=x``
+  steps prefix the steps that follow them, as in one shell script.
+- **install**: conda and ``source`` steps are dropped, and pip installs are made editable:
+  grading does not re-run the install (no network), so the patched tree is what is imported.
+- **eval_commands**: ``export`` lines become image environment variables; other lines are
+  run at build time.
+- **tox --current-env** (sphinx): tox-current-env symlinks ``.tox/<env>/bin/python`` to the
+  venv's Python, which, reached through a link from outside the venv, runs as the bare
+  system Python without the test dependencies. Exec wrappers put there at install time
+  take the links' place (:func:`tox_current_env_python`).
+- **setuptools_scm**: no history in ``/testbed``, so ``SETUPTOOLS_SCM_PRETEND_VERSION`` is
+  set from ``git describe`` on the mirror for the install steps.
+
 Used by :mod:`swe_env.tasks.swebench`; imports the ``swebench`` package lazily.
 """
 
@@ -164,6 +191,26 @@ def _install(cmd: str) -> str:
     return cmd
 
 
+_TOX_ENV = re.compile(r"\btox\b.*--current-env.*\s-e\s*([\w.-]+)")
+
+
+def tox_current_env_python(test_cmd: str, python: str) -> str | None:
+    """For ``tox --current-env -e<env>``: the step that puts exec wrappers of the venv's
+    Python in ``.tox/<env>/bin``. tox-current-env would symlink them to ``sys.executable``;
+    a venv's Python reached through such a link from outside the venv finds no
+    ``pyvenv.cfg`` and runs as the bare system Python (``No module named pytest``). It
+    leaves files that exist alone, so wrappers made at install time are what it runs."""
+    if not (match := _TOX_ENV.search(test_cmd)):
+        return None
+    bindir = f".tox/{match[1]}/bin"
+    script = shlex.quote('#!/bin/sh\\nexec /opt/venv/bin/python "$@"\\n')
+    names = " ".join(f"python{v}" for v in ("", python.split(".")[0], python))
+    return (
+        f"mkdir -p {bindir} && for n in {names}; do printf {script} > {bindir}/$n "
+        f"&& chmod 755 {bindir}/$n; done"
+    )
+
+
 def directives_for(repo: str, test_patch: str) -> list[str]:
     """What the official eval script appends to ``test_cmd``: the files the test patch
     touches, minus data files; for Django, dotted module names relative to ``tests/``."""
@@ -199,6 +246,8 @@ def _environment(
             repo_cmds.append("; ".join([*scm, *prefix, cmd]))
     if spec.get("install"):
         repo_cmds.append("; ".join([*scm, *prefix, _install(str(spec["install"]))]))
+    if wrappers := tox_current_env_python(str(spec["test_cmd"]), str(spec["python"])):
+        repo_cmds.append(wrappers)
     deps = _dependencies(rec, spec, git_dir)
     pre = [*env_cmds, "python -m pip install " + " ".join(SEED)]
     if kept := [shlex.quote(d) for d, ok in deps if ok]:

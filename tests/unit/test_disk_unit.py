@@ -56,7 +56,7 @@ def test_default_budget_is_4_gib_and_grading_inherits_the_envs(monkeypatch) -> N
 
     def fake_grade(task, patch, **kwargs):
         seen.update(kwargs)
-        return SimpleNamespace(resolved=False, model_dump=lambda: {})
+        return SimpleNamespace(resolved=False, status="unresolved", model_dump=lambda: {})
 
     import rewards.grade
 

@@ -503,6 +503,8 @@ def test_summary_counts_and_ids() -> None:
         "resolved_ids": ["a", "e"],
         "unresolved_ids": ["b"],
         "error_ids": ["d"],
+        "env_error_ids": [],
+        "env_error_instances": 0,
         "schema_version": 2,
     }
 

@@ -453,7 +453,10 @@ def test_real_spec_sphinx_7_2_splits_system_and_repository_steps(tmp_path: Path)
     env = to_task(record, mirror=tmp_path / "mirror").environment
     spec = real_spec("sphinx-doc/sphinx", "7.2")
     repo_steps = [c for c in spec["pre_install"] if "apt-get" not in c]
-    assert env.install == (*repo_steps, spec["install"])  # in /testbed, before the install
+    wrappers = sb.tox_current_env_python(spec["test_cmd"], spec["python"])
+    assert wrappers and ".tox/py39/bin" in wrappers
+    # In /testbed: the repository steps, the install, then tox-current-env's Python wrappers.
+    assert env.install == (*repo_steps, spec["install"], wrappers)
     assert any("graphviz" in c for c in env.pre_install)  # system packages: the env image
     assert env.test_cmd == spec["test_cmd"] + " tests/test_x.py"
 
