@@ -17,7 +17,7 @@ import secrets
 import shlex
 import time
 from pathlib import PurePosixPath
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, Field
 
@@ -30,7 +30,13 @@ from rewards.verdict import TestBreakdown, decide
 from swe_env.images.build import instance_tag
 from swe_env.patch import refusals, touched_paths
 from swe_env.sandbox.config import DockerSandboxConfig
+from swe_env.sandbox.provider import SandboxProvider
 from swe_env.tasks.spec import TaskSpec
+
+if TYPE_CHECKING:
+    import docker
+
+    from swe_env.sandbox.pool import SandboxPool
 
 REPO = "/testbed"
 Status = Literal[
@@ -106,20 +112,21 @@ def grade(
     *,
     image: str | None = None,
     timeout: float = 600.0,
-    client: Any = None,
+    client: docker.DockerClient | None = None,
     sandbox_config: DockerSandboxConfig | None = None,
-    pool: Any = None,
+    pool: SandboxPool | None = None,
+    provider: SandboxProvider | None = None,
 ) -> Grade:
     """Grade ``patch`` for ``task``. Agent-caused failures are a Grade, never an exception.
 
-    With a :class:`swe_env.sandbox.pool.SandboxPool`, the fresh container comes
-    pre-started from the pool and is removed in the background afterwards.
+    The fresh container comes from ``provider`` (pre-started when it has a pool, then
+    removed in the background), labelled as the provider labels its containers.
+    Without one, a provider is made for this call from ``client`` and ``pool`` (both
+    optional, both left open) and closed afterwards.
 
     Raises:
         SweEnvError: infrastructure faults (engine gone, image missing) — retry those.
     """
-    from swe_env.sandbox.docker import DockerSandbox
-
     started = time.monotonic()
     grade_ = Grade(task_id=task.full_id, resolved=False, status="error")
     if not task.metadata.get("allow_test_harness_code"):
@@ -134,17 +141,14 @@ def grade(
         grade_.status = "empty_patch"
     config = sandbox_config or DockerSandboxConfig(command_timeout=timeout)
     image = image or instance_tag(task)
-    if pool is not None:
-        sb = pool.acquire(image, config, task=task.full_id)
-    else:
-        sb = DockerSandbox(image, config, task=task.full_id, client=client)
-    try:
-        _grade_in(sb, task, patch, image, timeout, grade_, started)
-    finally:
-        if pool is not None:
-            pool.release(sb)
-        else:
-            sb.close()
+    with contextlib.ExitStack() as stack:
+        if provider is None:
+            provider = stack.enter_context(SandboxProvider(config, client=client, pool=pool))
+        sb = provider.acquire(image, config, task=task.full_id)
+        try:
+            _grade_in(sb, task, patch, image, timeout, grade_, started)
+        finally:
+            provider.release(sb)
     if grade_.status in {"timeout", "error", "patch_failed"}:
         return _fail_all(grade_, task, {**grade_.timings, "total": time.monotonic() - started})
     _decide(grade_, task)
