@@ -100,6 +100,15 @@ class SandboxProvider:
                 self._client = docker_client(self.config.docker_host)
             return self._client
 
+    def ping(self) -> None:
+        """Check that the engine answers.
+
+        Raises:
+            DockerUnavailable: it does not (on connecting).
+            docker.errors.APIError, requests.exceptions.RequestException: it stopped.
+        """
+        self.client.ping()
+
     @property
     def connected(self) -> bool:
         """Whether a client is held (handed in, or connected on first use)."""

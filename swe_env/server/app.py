@@ -264,7 +264,7 @@ def create_app(
             health.status = "shutting_down"
         elif m.janitor is not None:
             try:
-                await asyncio.wait_for(m.run(m.janitor.client.ping), 10)
+                await asyncio.wait_for(m.run(m.janitor.provider.ping), 10)
             except Exception:
                 health.status = "docker_unavailable"
         if health.status == "ok":
