@@ -18,7 +18,7 @@ import shlex
 import threading
 import time
 from pathlib import PurePosixPath
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, Field
 
@@ -31,7 +31,13 @@ from rewards.verdict import TestBreakdown, decide
 from swe_env.images.build import instance_tag
 from swe_env.patch import refusals, touched_paths
 from swe_env.sandbox.config import DockerSandboxConfig
+from swe_env.sandbox.provider import SandboxProvider
 from swe_env.tasks.spec import TaskSpec
+
+if TYPE_CHECKING:
+    import docker
+
+    from swe_env.sandbox.pool import SandboxPool
 
 REPO = "/testbed"
 Status = Literal[
@@ -113,15 +119,18 @@ def grade(
     *,
     image: str | None = None,
     timeout: float = 600.0,
-    client: Any = None,
+    client: docker.DockerClient | None = None,
     sandbox_config: DockerSandboxConfig | None = None,
-    pool: Any = None,
+    pool: SandboxPool | None = None,
+    provider: SandboxProvider | None = None,
     confirm_env: bool = True,
 ) -> Grade:
     """Grade ``patch`` for ``task``. Agent-caused failures are a Grade, never an exception.
 
-    With a :class:`swe_env.sandbox.pool.SandboxPool`, the fresh container comes
-    pre-started from the pool and is removed in the background afterwards.
+    The fresh container comes from ``provider`` (pre-started when it has a pool, then
+    removed in the background), labelled as the provider labels its containers.
+    Without one, a provider is made for this call from ``client`` and ``pool`` (both
+    optional, both left open) and closed afterwards.
 
     A run in which the harness itself could not work (:mod:`rewards.env_failure`) grades
     ``env_error`` only when the base state fails the same way: with ``confirm_env`` that is
@@ -130,8 +139,6 @@ def grade(
     Raises:
         SweEnvError: infrastructure faults (engine gone, image missing) — retry those.
     """
-    from swe_env.sandbox.docker import DockerSandbox
-
     started = time.monotonic()
     grade_ = Grade(task_id=task.full_id, resolved=False, status="error")
     if not task.metadata.get("allow_test_harness_code"):
@@ -146,19 +153,16 @@ def grade(
         grade_.status = "empty_patch"
     config = sandbox_config or DockerSandboxConfig(command_timeout=timeout)
     image = image or instance_tag(task)
-    if pool is not None:
-        sb = pool.acquire(image, config, task=task.full_id)
-    else:
-        sb = DockerSandbox(image, config, task=task.full_id, client=client)
-    try:
-        _grade_in(sb, task, patch, image, timeout, grade_, started)
-    finally:
-        if pool is not None:
-            pool.release(sb)
-        else:
-            sb.close()
-    if grade_.env_failure is not None and confirm_env and patch.strip():
-        grade_.env_failure = _base_failure(task, image, timeout, client, sandbox_config, pool)
+    with contextlib.ExitStack() as stack:
+        if provider is None:
+            provider = stack.enter_context(SandboxProvider(config, client=client, pool=pool))
+        sb = provider.acquire(image, config, task=task.full_id)
+        try:
+            _grade_in(sb, task, patch, image, timeout, grade_, started)
+        finally:
+            provider.release(sb)
+        if grade_.env_failure is not None and confirm_env and patch.strip():
+            grade_.env_failure = _base_failure(task, image, timeout, config, provider)
     if grade_.env_failure is not None:
         grade_.status, grade_.error = "env_error", grade_.env_failure
     if grade_.status in {"timeout", "error", "patch_failed", "env_error"}:
@@ -206,14 +210,16 @@ def _env_suspect(sb, grade_: Grade) -> str | None:
     return env_failure.suspect(grade_.log, grade_.exit_code, grade_.tests, outside)
 
 
-def _base_failure(task: TaskSpec, image: str, timeout, client, config, pool) -> str | None:
+def _base_failure(
+    task: TaskSpec, image: str, timeout: float, config, provider: SandboxProvider
+) -> str | None:
     """The base state's environment failure, or ``None`` when its tests run (cached)."""
     key = (image, task.full_id, task.environment.test_cmd)
     with _BASE_LOCK:
         known, found = key in _BASE_CHECKS, _BASE_CHECKS.get(key)
     if not known:
         base = grade(
-            task, "", image=image, timeout=timeout, client=client, sandbox_config=config, pool=pool
+            task, "", image=image, timeout=timeout, sandbox_config=config, provider=provider
         )
         found = base.env_failure if base.status == "env_error" else None
         if base.status in {"env_error", "unresolved", "resolved", "empty_patch"}:

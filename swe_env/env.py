@@ -12,17 +12,22 @@ knows no runner and no transport.
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import gymnasium
 
 from swe_env.env_config import RewardName, SWEEnvConfig
+from swe_env.sandbox.provider import SandboxProvider
 from swe_env.spaces import UnicodeText
 from swe_env.tasks.native import load_suite
 from swe_env.tasks.select import select_tasks
 from swe_env.tasks.spec import TaskSpec
 from swe_env.tools import execute, openai_schemas, tool_instructions
 from swe_env.tools.base import ToolContext
+
+if TYPE_CHECKING:
+    from swe_env.sandbox.docker import DockerSandbox
+    from swe_env.sandbox.pool import SandboxPool
 
 ENV_ID = "swe_env/SWE-v0"
 REPO = "/testbed"
@@ -78,12 +83,17 @@ class SWEEnv(gymnasium.Env[str, Any]):
         self,
         config: SWEEnvConfig | None = None,
         render_mode: str | None = None,
-        pool: Any = None,
+        pool: SandboxPool | None = None,
+        provider: SandboxProvider | None = None,
         **kwargs: Any,
     ) -> None:
-        """``pool``: an optional :class:`swe_env.sandbox.pool.SandboxPool` that hands out
-        pre-started fresh containers (for resets and grading) and removes them in the
-        background; the caller owns and closes it."""
+        """``provider``: where sandboxes come from (for resets and grading); the caller
+        owns and closes it. Without one, the env makes its own from
+        ``config.sandbox`` and closes it in :meth:`close`.
+
+        ``pool``: an optional :class:`swe_env.sandbox.pool.SandboxPool` that hands out
+        pre-started fresh containers and removes them in the background; the caller
+        owns and closes it (ignored with ``provider``)."""
         if render_mode not in (None, "ansi"):
             raise ValueError(f"render_mode must be None or 'ansi', not {render_mode!r}")
         self.render_mode = render_mode
@@ -95,9 +105,9 @@ class SWEEnv(gymnasium.Env[str, Any]):
         self.observation_space = UnicodeText(max_length=10_000_000)
         self.action_space = UnicodeText(max_length=10_000_000)
         self.task: TaskSpec | None = None
-        self.sandbox: Any = None
-        self.pool = pool
-        self._client: Any = None
+        self.sandbox: DockerSandbox | None = None
+        self._owns_provider = provider is None
+        self.provider = provider or SandboxProvider(self.config.sandbox, pool=pool)
         self._ctx: ToolContext | None = None
         self._turn = 0
         self._tokens = 0
@@ -105,20 +115,13 @@ class SWEEnv(gymnasium.Env[str, Any]):
         self._done = False
 
     # -- helpers ------------------------------------------------------------------------
-    def _docker(self) -> Any:
-        if self._client is None:
-            from swe_env.sandbox.docker import docker_client
-
-            self._client = docker_client(self.config.sandbox.docker_host)
-        return self._client
+    @property
+    def pool(self) -> SandboxPool | None:
+        """The provider's warm pool, if any."""
+        return self.provider.pool
 
     def _image_for(self, task: TaskSpec) -> str:
-        from swe_env.images.build import ensure_images, image_exists, instance_tag
-
-        tag = instance_tag(task)
-        if self.config.build_images and not image_exists(self._docker(), tag):
-            ensure_images([task], self._docker())
-        return tag
+        return self.provider.ensure_image(task, build=self.config.build_images)
 
     def _budget(self) -> str:
         parts = [f"remaining turns: {self.config.max_turns - self._turn}"]
@@ -150,16 +153,9 @@ class SWEEnv(gymnasium.Env[str, Any]):
             task = matches[0]
         else:
             task = self.tasks[int(self.np_random.integers(len(self.tasks)))]
-        from swe_env.sandbox.docker import DockerSandbox
-
         started = time.monotonic()
         image = self._image_for(task)
-        if self.pool is not None:
-            self.sandbox = self.pool.acquire(image, self.config.sandbox, task=task.full_id)
-        else:
-            self.sandbox = DockerSandbox(
-                image, self.config.sandbox, task=task.full_id, client=self._docker()
-            )
+        self.sandbox = self.provider.acquire(image, self.config.sandbox, task=task.full_id)
         head = self.sandbox.run(f"git -C {REPO} rev-parse HEAD", timeout=30)
         base_commit = head.output.strip().splitlines()[-1] if head.exit_code == 0 else "HEAD"
         self.task = task
@@ -258,9 +254,8 @@ class SWEEnv(gymnasium.Env[str, Any]):
             self.task,
             patch,
             timeout=self.config.grade_timeout,
-            client=self._docker(),
             sandbox_config=self.config.sandbox.model_copy(update={"network": False}),
-            pool=self.pool,
+            provider=self.provider,
         )
         info["timings"]["grade"] = time.monotonic() - t0
         info["patch"] = patch
@@ -279,14 +274,15 @@ class SWEEnv(gymnasium.Env[str, Any]):
     def _close_sandbox(self) -> None:
         if self.sandbox is not None:
             sandbox, self.sandbox = self.sandbox, None
-            if self.pool is not None:
-                self.pool.release(sandbox)
-            else:
-                sandbox.close()
+            self.provider.release(sandbox)
 
     def close(self) -> None:
-        """Free the container. Safe to call more than once."""
-        self._close_sandbox()
+        """Free the container (and the provider the env made). Safe to call more than once."""
+        try:
+            self._close_sandbox()
+        finally:
+            if self._owns_provider:
+                self.provider.close()
         super().close()
 
 

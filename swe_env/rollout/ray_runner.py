@@ -55,20 +55,16 @@ def reap_containers(
     """
     if not pids:
         return 0
-    from swe_env.sandbox.docker import LABEL_PREFIX, docker_client
+    from swe_env.sandbox.config import DockerSandboxConfig
+    from swe_env.sandbox.provider import SandboxProvider
 
-    client = docker_client(docker_host)
-    host = socket.gethostname()
     removed = 0
     started = time.monotonic()
-    for delay in passes:
-        time.sleep(max(0.0, started + delay - time.monotonic()))
-        for pid in pids:
-            labels = [f"{LABEL_PREFIX}.owner-pid={pid}", f"{LABEL_PREFIX}.owner-host={host}"]
-            for container in client.containers.list(all=True, filters={"label": labels}):
-                with contextlib.suppress(Exception):
-                    container.remove(force=True)
-                    removed += 1
+    with SandboxProvider(DockerSandboxConfig(docker_host=docker_host)) as provider:
+        for delay in passes:
+            time.sleep(max(0.0, started + delay - time.monotonic()))
+            with contextlib.suppress(Exception):  # as before: a failed sweep is not fatal
+                removed += provider.reap(pids)
     return removed
 
 

@@ -56,11 +56,13 @@ class StoppableEnv:
 
 def remove_own_containers(docker_host: str | None = None) -> int:
     """Remove every container this process started on this host; returns how many."""
-    from swe_env.sandbox.docker import docker_client
-    from swe_env.sandbox.gc import owned_by, remove_orphans
+    import os
 
-    client = docker_client(docker_host)
-    return remove_orphans(client, owned_by(client))
+    from swe_env.sandbox.config import DockerSandboxConfig
+    from swe_env.sandbox.provider import SandboxProvider
+
+    with SandboxProvider(DockerSandboxConfig(docker_host=docker_host)) as provider:
+        return provider.reap([os.getpid()])
 
 
 def run_jobs(

@@ -87,10 +87,11 @@ class DockerSandbox:
         episode: str | None = None,
         task: str | None = None,
         client: docker.DockerClient | None = None,
+        labels: dict[str, str] | None = None,
     ) -> None:
         self.config = config or DockerSandboxConfig()
         self.image = image
-        self.labels = owner_labels(episode, task)
+        self.labels = {**(labels or {}), **owner_labels(episode, task)}
         self._client = client or docker_client(self.config.docker_host)
         self._container: Any = None
         self._closed = False

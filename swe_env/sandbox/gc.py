@@ -149,14 +149,31 @@ def find_orphans(
     return orphans
 
 
+def find_labelled(client: docker.DockerClient, labels: dict[str, str], reason: str) -> list[Orphan]:
+    """Every container carrying all of ``labels`` (one engine call, no inspects), each
+    to be removed for ``reason``."""
+    wanted = [f"{key}={value}" for key, value in labels.items()]
+    return [
+        Orphan(
+            c["Id"],
+            (c.get("Names") or [""])[0].lstrip("/"),
+            reason,
+            (c.get("Labels") or {}).get(f"{LABEL_PREFIX}.task", ""),
+        )
+        for c in client.api.containers(all=True, filters={"label": wanted})
+    ]
+
+
 def owned_by(client: docker.DockerClient, pid: int | None = None) -> list[Orphan]:
     """Containers that process ``pid`` (default: this one) of this host started."""
     pid = os.getpid() if pid is None else pid
-    wanted = [f"{LABEL_OWNER_PID}={pid}", f"{LABEL_OWNER_HOST}={socket.gethostname()}"]
-    return [
-        Orphan(c["Id"], (c.get("Names") or [""])[0].lstrip("/"), "interrupted", "")
-        for c in client.api.containers(all=True, filters={"label": wanted})
-    ]
+    wanted = {LABEL_OWNER_PID: str(pid), LABEL_OWNER_HOST: socket.gethostname()}
+    return find_labelled(client, wanted, "interrupted")
+
+
+def remove_labelled(client: docker.DockerClient, labels: dict[str, str], reason: str) -> int:
+    """Force-remove every container carrying all of ``labels``; returns how many."""
+    return remove_orphans(client, find_labelled(client, labels, reason))
 
 
 def remove_orphans(client: docker.DockerClient, orphans: list[Orphan]) -> int:

@@ -13,36 +13,44 @@ import contextlib
 import threading
 from collections import defaultdict, deque
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+
+import docker
 
 from swe_env.errors import SweEnvError
 from swe_env.sandbox.config import DockerSandboxConfig
 from swe_env.sandbox.docker import DockerSandbox
 
+Key = tuple[str, str, str]
+Labels = dict[str, str]
+
 
 class SandboxPool:
-    """Pre-started sandboxes per (image, config). Thread-safe."""
+    """Pre-started sandboxes per (image, config, extra labels). Thread-safe."""
 
-    def __init__(self, client: Any, size: int = 1, workers: int = 2) -> None:
+    def __init__(self, client: docker.DockerClient, size: int = 1, workers: int = 2) -> None:
         self.client = client
         self.size = size
-        self._ready: dict[tuple[str, str], deque[DockerSandbox]] = defaultdict(deque)
-        self._pending: dict[tuple[str, str], int] = defaultdict(int)
+        self._ready: dict[Key, deque[DockerSandbox]] = defaultdict(deque)
+        self._pending: dict[Key, int] = defaultdict(int)
         self._lock = threading.Lock()
         self._exec = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="swe-env-pool")
         self._closed = False
 
     @staticmethod
-    def _key(image: str, config: DockerSandboxConfig) -> tuple[str, str]:
-        return image, config.model_dump_json()
+    def _key(image: str, config: DockerSandboxConfig, labels: Labels | None) -> Key:
+        return image, config.model_dump_json(), repr(sorted((labels or {}).items()))
 
-    def _start(self, image: str, config: DockerSandboxConfig, task: str | None) -> DockerSandbox:
-        return DockerSandbox(image, config, client=self.client, task=task)
+    def _start(
+        self, image: str, config: DockerSandboxConfig, task: str | None, labels: Labels | None
+    ) -> DockerSandbox:
+        return DockerSandbox(image, config, client=self.client, task=task, labels=labels)
 
-    def _refill(self, image: str, config: DockerSandboxConfig, task: str | None) -> None:
-        key = self._key(image, config)
+    def _refill(
+        self, image: str, config: DockerSandboxConfig, task: str | None, labels: Labels | None
+    ) -> None:
+        key = self._key(image, config, labels)
         try:
-            sandbox = self._start(image, config, task)
+            sandbox = self._start(image, config, task, labels)
         except SweEnvError:
             with self._lock:
                 self._pending[key] -= 1
@@ -57,36 +65,53 @@ class SandboxPool:
         if closed:
             sandbox.close()
 
-    def _top_up(self, image: str, config: DockerSandboxConfig, task: str | None) -> None:
-        key = self._key(image, config)
+    def _top_up(
+        self, image: str, config: DockerSandboxConfig, task: str | None, labels: Labels | None
+    ) -> None:
+        key = self._key(image, config, labels)
         with self._lock:
             if self._closed:
                 return
-            missing = self.size - len(self._ready[key]) - self._pending[key]
-            self._pending[key] += max(0, missing)
-        for _ in range(max(0, missing)):
-            self._exec.submit(self._refill, image, config, task)
+            missing = max(0, self.size - len(self._ready[key]) - self._pending[key])
+            self._pending[key] += missing
+            # Submitted under the lock: close() cannot shut the executor down in between.
+            for _ in range(missing):
+                self._exec.submit(self._refill, image, config, task, labels)
 
-    def warm(self, image: str, config: DockerSandboxConfig, task: str | None = None) -> None:
+    def warm(
+        self,
+        image: str,
+        config: DockerSandboxConfig,
+        task: str | None = None,
+        labels: Labels | None = None,
+    ) -> None:
         """Start filling the pool for ``image`` in the background."""
-        self._top_up(image, config, task)
+        self._top_up(image, config, task, labels)
 
     def acquire(
-        self, image: str, config: DockerSandboxConfig, task: str | None = None
+        self,
+        image: str,
+        config: DockerSandboxConfig,
+        task: str | None = None,
+        labels: Labels | None = None,
     ) -> DockerSandbox:
-        """A fresh sandbox: a pre-started one if ready, else started now. Refills behind."""
-        key = self._key(image, config)
+        """A fresh sandbox: a pre-started one if ready, else started now. Refills behind.
+
+        ``labels``: extra labels of the container (pooled separately per label set)."""
+        key = self._key(image, config, labels)
         with self._lock:
             sandbox = self._ready[key].popleft() if self._ready[key] else None
-        self._top_up(image, config, task)
-        return sandbox if sandbox is not None else self._start(image, config, task)
+        self._top_up(image, config, task, labels)
+        return sandbox if sandbox is not None else self._start(image, config, task, labels)
 
     def release(self, sandbox: DockerSandbox) -> None:
         """Remove ``sandbox`` in the background (it is never handed out again)."""
-        if self._closed:
-            sandbox.close()
-        else:
-            self._exec.submit(sandbox.close)
+        with self._lock:
+            if not self._closed:
+                # Under the lock: close() cannot shut the executor down in between.
+                self._exec.submit(sandbox.close)
+                return
+        sandbox.close()
 
     def close(self) -> None:
         """Remove every ready sandbox and wait for background removals."""

@@ -19,6 +19,7 @@ from starlette.exceptions import HTTPException
 
 from rewards.grade import Grade
 from swe_env import __version__
+from swe_env.sandbox.provider import SandboxProvider
 from swe_env.server.backend import Backend, DockerBackend
 from swe_env.server.config import ServerConfig
 from swe_env.server.containers import Janitor
@@ -116,10 +117,10 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         nonlocal backend
         if backend is None:
-            from swe_env.sandbox.docker import docker_client
-
-            client = await asyncio.to_thread(docker_client, config.sandbox.docker_host)
-            state["janitor"] = Janitor(client, config.service_name, uuid.uuid4().hex[:16])
+            provider = SandboxProvider(config.sandbox)
+            await asyncio.to_thread(lambda: provider.client)  # fail now if no engine answers
+            state["janitor"] = Janitor(provider, config.service_name, uuid.uuid4().hex[:16])
+            state["provider"] = provider
             backend = DockerBackend(state["janitor"], config.sandbox)
         manager = EpisodeManager(config, backend, metrics, state["janitor"])
         app.state.manager = manager
@@ -127,7 +128,11 @@ def create_app(
         try:
             yield
         finally:
-            await manager.shutdown()
+            try:
+                await manager.shutdown()
+            finally:
+                if state.get("provider") is not None:
+                    state.pop("provider").close()
 
     app = FastAPI(
         title="swe-env",
@@ -259,7 +264,7 @@ def create_app(
             health.status = "shutting_down"
         elif m.janitor is not None:
             try:
-                await asyncio.wait_for(m.run(m.janitor.client.ping), 10)
+                await asyncio.wait_for(m.run(m.janitor.provider.ping), 10)
             except Exception:
                 health.status = "docker_unavailable"
         if health.status == "ok":

@@ -26,15 +26,6 @@ class Backend(Protocol):
         ...
 
 
-class ServiceEnv(SWEEnv):
-    """SWEEnv on a client chosen by the service (one that labels its containers)."""
-
-    def __init__(self, config: SWEEnvConfig, client: Any) -> None:
-        super().__init__(config)
-        # SWEEnv connects lazily through this attribute; hand it the labelling client.
-        self._client = client
-
-
 class DockerBackend:
     """Episodes and gradings on the Docker engine, every container labelled by episode."""
 
@@ -42,14 +33,13 @@ class DockerBackend:
         self.janitor = janitor
         self.sandbox = sandbox
 
-    def make_env(self, config: SWEEnvConfig, episode: str) -> ServiceEnv:
-        return ServiceEnv(config, self.janitor.labelled(episode))
+    def make_env(self, config: SWEEnvConfig, episode: str) -> SWEEnv:
+        return SWEEnv(config, provider=self.janitor.labelled(episode))
 
     def grade(self, task: TaskSpec, patch: str, timeout: float, episode: str) -> Any:
         from rewards.grade import grade
-        from swe_env.images.build import ensure_images
 
-        client = self.janitor.labelled(episode)
-        ensure_images([task], client)
+        provider = self.janitor.labelled(episode)
+        provider.ensure_image(task)
         config = self.sandbox.model_copy(update={"network": False})
-        return grade(task, patch, timeout=timeout, client=client, sandbox_config=config)
+        return grade(task, patch, timeout=timeout, sandbox_config=config, provider=provider)

@@ -16,58 +16,34 @@ because the new process started after the old containers were created.
 
 from __future__ import annotations
 
-import contextlib
 import logging
-from typing import Any
+from typing import TYPE_CHECKING
 
 import docker.errors
 import requests.exceptions
 
 from swe_env.sandbox.docker import LABEL_PREFIX
-from swe_env.sandbox.gc import Orphan, owner_of, remove_orphans
+
+if TYPE_CHECKING:
+    from swe_env.sandbox.provider import SandboxProvider
 
 LABEL_SERVICE = f"{LABEL_PREFIX}.service"
 LABEL_INSTANCE = f"{LABEL_PREFIX}.service-instance"
 LABEL_EPISODE = f"{LABEL_PREFIX}.service-episode"
 
 log = logging.getLogger(__name__)
-
-
-class _LabellingContainers:
-    """``client.containers`` whose ``create`` adds fixed labels."""
-
-    def __init__(self, containers: Any, labels: dict[str, str]) -> None:
-        self._containers = containers
-        self._labels = labels
-
-    def create(self, image: str, command: Any = None, **kwargs: Any) -> Any:
-        kwargs["labels"] = {**(kwargs.get("labels") or {}), **self._labels}
-        return self._containers.create(image, command, **kwargs)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._containers, name)
-
-
-class LabellingClient:
-    """A docker client whose new containers carry ``labels``; all else is delegated.
-
-    SWEEnv, the sandbox and grading take a client; handing them this one labels every
-    container they start without their knowing about the service.
-    """
-
-    def __init__(self, client: Any, labels: dict[str, str]) -> None:
-        self._client = client
-        self.containers = _LabellingContainers(client.containers, labels)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._client, name)
+_ENGINE_ERRORS = (docker.errors.APIError, requests.exceptions.RequestException)
 
 
 class Janitor:
-    """Finds and removes the service's containers by label."""
+    """The service's containers by label: labelled providers, removal, counts.
 
-    def __init__(self, client: Any, service: str, instance: str) -> None:
-        self.client = client
+    Removal goes through the provider (and so :mod:`swe_env.sandbox.gc`); engine errors
+    are logged and count as nothing removed.
+    """
+
+    def __init__(self, provider: SandboxProvider, service: str, instance: str) -> None:
+        self.provider = provider
         self.service = service
         self.instance = instance
 
@@ -75,60 +51,39 @@ class Janitor:
         """The labels of a container started for ``episode``."""
         return {LABEL_SERVICE: self.service, LABEL_INSTANCE: self.instance, LABEL_EPISODE: episode}
 
-    def labelled(self, episode: str) -> LabellingClient:
-        """A client whose containers belong to ``episode``."""
-        return LabellingClient(self.client, self.labels(episode))
+    def labelled(self, episode: str) -> SandboxProvider:
+        """A provider whose containers belong to ``episode``."""
+        return self.provider.labelled(**self.labels(episode))
 
-    def _list(self, label: str) -> list[dict[str, Any]]:
-        """Containers with ``label`` as the engine lists them (one call, no inspects)."""
+    def _remove(self, reason: str, label: str, value: str) -> int:
         try:
-            return self.client.api.containers(all=True, filters={"label": label})
-        except (docker.errors.APIError, requests.exceptions.RequestException) as exc:
-            log.warning("listing containers (%s) failed: %s", label, exc)
-            return []
-
-    def _remove(self, containers: list[dict[str, Any]], reason: str) -> int:
-        orphans = [
-            Orphan(
-                c["Id"],
-                (c.get("Names") or [""])[0].lstrip("/"),
-                reason,
-                (c.get("Labels") or {}).get(f"{LABEL_PREFIX}.task", ""),
-            )
-            for c in containers
-        ]
-        with contextlib.suppress(docker.errors.APIError, requests.exceptions.RequestException):
-            return remove_orphans(self.client, orphans)
-        return 0
+            return self.provider.remove_labelled(reason, **{label: value})
+        except _ENGINE_ERRORS as exc:
+            log.warning("removing containers (%s=%s) failed: %s", label, value, exc)
+            return 0
 
     def remove_episode(self, episode: str) -> int:
         """Force-remove every container of ``episode`` (its sandbox, a running grading)."""
-        return self._remove(self._list(f"{LABEL_EPISODE}={episode}"), "episode ended")
+        return self._remove("episode ended", LABEL_EPISODE, episode)
 
     def remove_own(self) -> int:
         """Force-remove every container of this service instance (shutdown)."""
-        return self._remove(self._list(f"{LABEL_INSTANCE}={self.instance}"), "service shutdown")
+        return self._remove("service shutdown", LABEL_INSTANCE, self.instance)
 
     def remove_orphans(self) -> int:
-        """Remove containers of earlier instances of this service whose owner is proven
-        dead (start-up). Those of a live owner, or of another host, are left alone."""
-        stale = []
-        for c in self._list(f"{LABEL_SERVICE}={self.service}"):
-            labels = c.get("Labels") or {}
-            if labels.get(LABEL_INSTANCE) == self.instance:
-                continue
-            owner = owner_of(labels, c.get("Created"))
-            if owner.state == "dead":
-                stale.append(c)
-            else:
-                log.info(
-                    "keeping container %s of service %s: %s",
-                    c["Id"][:12],
-                    self.service,
-                    owner.reason,
-                )
-        return self._remove(stale, "left by a dead instance of this service")
+        """Remove containers of this service whose owner is proven dead (start-up):
+        those of earlier instances. Those of a live owner (this instance included), or
+        of another host, are left alone."""
+        try:
+            return self.provider.remove_orphans(**{LABEL_SERVICE: self.service})
+        except _ENGINE_ERRORS as exc:
+            log.warning("removing orphans of service %s failed: %s", self.service, exc)
+            return 0
 
     def count_alive(self) -> int:
         """Containers of this instance that exist now (running or not)."""
-        return len(self._list(f"{LABEL_INSTANCE}={self.instance}"))
+        try:
+            return self.provider.count_labelled(**{LABEL_INSTANCE: self.instance})
+        except _ENGINE_ERRORS as exc:
+            log.warning("counting containers failed: %s", exc)
+            return 0

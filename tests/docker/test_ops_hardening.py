@@ -230,7 +230,10 @@ def test_service_start_up_removes_only_leftovers_of_dead_owners(
     foreign = left_by(running.pid, "another-host.example", time.time() - 86400)
     gone = left_by(dead(), here, time.time())  # a service that was killed
     restarted = left_by(live().pid, here, time.time() - 3600)  # pid reused by a restart
-    Janitor(docker_client, name, "new-instance").remove_orphans()
+    from swe_env.sandbox.provider import SandboxProvider
+
+    with SandboxProvider(client=docker_client) as provider:
+        Janitor(provider, name, "new-instance").remove_orphans()
     left = {c["Id"] for c in ours(docker_client, **{LABEL_SERVICE: name})}
     assert left == {alive, foreign}, {"gone": gone, "restarted": restarted}
 

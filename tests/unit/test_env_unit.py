@@ -158,7 +158,7 @@ def test_construct_loads_tasks_without_docker() -> None:
     env = SWEEnv(suite="demo")
     assert [t.id for t in env.tasks] == DEMO_IDS
     assert env.sandbox is None
-    assert env._client is None
+    assert not env.provider.connected
     assert env.task is None
     assert env.render() is None
     assert env.observation_space.contains("any\ntext")
@@ -217,7 +217,7 @@ def test_reset_with_unknown_task_id_raises_before_docker() -> None:
     env = SWEEnv(suite="demo", task_ids=[DEMO_IDS[0]])
     with pytest.raises(ValueError, match="unknown task_id"):
         env.reset(options={"task_id": DEMO_IDS[1]})
-    assert env._client is None
+    assert not env.provider.connected
 
 
 def test_config_and_keywords_together_are_not_silently_ignored() -> None:

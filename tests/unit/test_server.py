@@ -340,3 +340,34 @@ def test_serve_reads_its_token_from_file_then_env_else_makes_one(tmp_path, monke
     token_file.write_text("  \n")
     with pytest.raises(ValueError):
         read_token(token_file)
+
+
+class FakeEngine:
+    """An engine client as the Janitor's provider sees it: ping and a container list."""
+
+    def __init__(self) -> None:
+        self.up = True
+        self.api = self
+
+    def ping(self) -> bool:
+        if not self.up:
+            raise ConnectionError("engine gone")
+        return True
+
+    def containers(self, **_: Any) -> list[dict[str, Any]]:
+        return []
+
+
+def test_healthz_pings_the_engine_through_the_janitors_provider():
+    from swe_env.sandbox.provider import SandboxProvider
+    from swe_env.server.containers import Janitor
+
+    engine = FakeEngine()
+    janitor = Janitor(SandboxProvider(client=engine), "unit", "instance")  # type: ignore[arg-type]
+    config = ServerConfig(token=TOKEN)
+    app = create_app(config, backend=FakeBackend(), janitor=janitor)
+    with LiveServer(app) as server, _client(server.url) as http:
+        assert http.get("/healthz").json()["status"] == "ok"
+        engine.up = False
+        r = http.get("/healthz")
+        assert r.status_code == 503 and r.json()["status"] == "docker_unavailable"

@@ -14,77 +14,13 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from support.local_sandbox import LocalSandbox
 
 from swe_env.errors import SandboxError
 from swe_env.sandbox.base import CommandResult, Sandbox
 from swe_env.tools import TOOLS, Tool, ToolCall, ToolContext, ToolResult, execute
 from swe_env.tools.edit import apply_edit, find_occurrences
 from swe_env.tools.paths import PathError, ResolvedPath, lexical_resolve, resolve_path
-
-
-class LocalSandbox:
-    """A Sandbox over the host file system; for unit-testing tool logic only."""
-
-    id = "local"
-
-    def __init__(self, root: Path, home: Path) -> None:
-        self.root = root
-        self.commands: list[str] = []
-        self.writes: list[tuple[str, int, int]] = []
-        self.env = {
-            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-            "HOME": str(home),
-            "LANG": "C.UTF-8",
-            "GIT_CONFIG_NOSYSTEM": "1",
-            "GIT_AUTHOR_NAME": "Test",
-            "GIT_AUTHOR_EMAIL": "test@example.com",
-            "GIT_COMMITTER_NAME": "Test",
-            "GIT_COMMITTER_EMAIL": "test@example.com",
-        }
-
-    def run_private(self, command: str, timeout: float | None = None) -> CommandResult:
-        return self.run(command, timeout)
-
-    def run(self, command: str, timeout: float | None = None) -> CommandResult:
-        self.commands.append(command)
-        try:
-            proc = subprocess.run(
-                ["bash", "-c", command],
-                cwd=self.root if self.root.exists() else None,
-                env=self.env,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.STDOUT,
-                timeout=timeout,
-            )
-        except subprocess.TimeoutExpired as exc:
-            output = (exc.output or b"").decode("utf-8", "replace")
-            return CommandResult(output=output, exit_code=None, timed_out=True)
-        return CommandResult(
-            output=proc.stdout.decode("utf-8", "replace"), exit_code=proc.returncode
-        )
-
-    def read_file(self, path: str, max_bytes: int | None = None) -> bytes:
-        target = Path(path)
-        if target.is_dir():
-            raise IsADirectoryError(path)
-        if max_bytes is not None and target.stat().st_size > max_bytes:
-            raise ValueError(f"{path} is larger than {max_bytes} bytes")
-        return target.read_bytes()
-
-    def write_file(self, path: str, data: bytes, mode: int | None = 0o644) -> None:
-        assert isinstance(data, bytes)
-        self.writes.append((path, len(data), mode))
-        target = Path(path)
-        if target.is_dir():
-            raise IsADirectoryError(path)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(data)
-        if mode is not None:
-            target.chmod(mode)
-
-    def close(self) -> None:
-        pass
-
 
 APP = """import os
 
@@ -525,6 +461,8 @@ def test_execute_propagates_infrastructure_faults(ctx: ToolContext) -> None:
     class Broken(LocalSandbox):
         def run(self, command: str, timeout: float | None = None) -> CommandResult:
             raise SandboxError("container vanished")
+
+        run_private = run
 
     broken = Broken(Path(ctx.repo_root), Path(ctx.repo_root))
     with pytest.raises(SandboxError):
