@@ -5,14 +5,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from pydantic import Field
+
 from swe_env.sandbox.base import CommandResult, Sandbox
-from swe_env.tools.base import (
-    ToolContext,
-    ToolResult,
-    format_error,
-    function_schema,
-    validate_arguments,
-)
+from swe_env.tools.base import ToolArguments, ToolContext, ToolResult, format_error, invalid
 
 DESCRIPTION = (
     "Run a bash command in a persistent shell (the working directory and exported "
@@ -22,27 +18,36 @@ DESCRIPTION = (
 )
 
 
+class BashArguments(ToolArguments):
+    """The arguments of ``bash``."""
+
+    command: str = Field(description="The bash command(s) to run.")
+
+
 class BashTool:
     """Runs ``command`` through :meth:`Sandbox.run`, with the context's timeout."""
 
     name = "bash"
     description = DESCRIPTION
+    arguments_model = BashArguments
+    syntax = "<tool: bash>\n[command]\n</tool>"
+    text_help = "Runs the command(s) in a persistent bash shell and shows the output."
+    text_example = '<tool: bash>\ngrep -rn "def parse_date" src/\n</tool>'
 
-    def schema(self) -> dict[str, Any]:
-        """The OpenAI function definition."""
-        return function_schema(
-            self.name,
-            self.description,
-            {"command": {"type": "string", "description": "The bash command(s) to run."}},
-        )
+    def parse_text(self, body: str) -> dict[str, Any] | str:
+        """The whole body, stripped, is the command."""
+        return {"command": body.strip()}
+
+    def render_text(self, arguments: Mapping[str, Any]) -> str:
+        """The command between the tags, on lines of its own."""
+        return f"<tool: bash>\n{arguments['command']}\n</tool>"
 
     def __call__(
         self, sandbox: Sandbox, arguments: Mapping[str, Any], ctx: ToolContext
     ) -> ToolResult:
         """Run the command; its output (and a non-zero exit code) is the observation."""
-        problem = validate_arguments(self.schema()["function"]["parameters"], dict(arguments))
-        if problem:
-            return format_error(f"bash: {problem}")
+        if (bad := invalid(self, arguments)) is not None:
+            return bad
         command: str = arguments["command"]
         if not command.strip():
             return format_error("bash: the command is empty. Give a command to run.")

@@ -19,7 +19,7 @@ from swe_env.tools import (
     render_text_call,
     tool_instructions,
 )
-from swe_env.tools.base import validate_arguments
+from swe_env.tools.base import check_arguments
 
 EDIT_BLOCK = """<tool: edit>
 src/app.py
@@ -264,17 +264,27 @@ def test_parse_with_custom_registry() -> None:
     assert ok(parse_action({"name": "bash", "arguments": {"command": "x"}}, only_bash))
 
 
-def test_validate_arguments_types() -> None:
-    schema = {
-        "type": "object",
-        "properties": {"n": {"type": "integer"}, "f": {"type": "number"}, "b": {"type": "boolean"}},
-        "required": ["n"],
-    }
-    assert validate_arguments(schema, {"n": 1, "f": 1, "b": True, "extra": 1}) is None
-    assert "not boolean" in (validate_arguments(schema, {"n": True}) or "")
-    assert "not boolean" in (validate_arguments(schema, {"n": 1, "f": False}) or "")
-    assert "not integer" in (validate_arguments(schema, {"n": 1, "b": 0}) or "")
-    assert "not null" in (validate_arguments(schema, None) or "")
+@pytest.mark.parametrize(
+    ("arguments", "fragment"),
+    [
+        ({"command": True}, "argument 'command' must be of type string, not boolean"),
+        ({"command": 1.5}, "not number"),
+        ({"command": {"a": 1}}, "not object"),
+        ({"command": b"ls"}, "not bytes"),
+        (None, "arguments must be a JSON object, not null"),
+        ("ls", "arguments must be a JSON object, not string"),
+        ({"cmd": 1}, "missing required argument(s): command; unexpected argument(s): cmd"),
+    ],
+)
+def test_check_arguments_is_strict_and_names_the_argument(arguments: Any, fragment: str) -> None:
+    problem = check_arguments(TOOLS["bash"], arguments)
+    assert problem is not None and fragment in problem and "\n" not in problem
+
+
+def test_check_arguments_accepts_valid_and_coerces_nothing() -> None:
+    assert check_arguments(TOOLS["edit"], {"path": "a", "old_str": "", "new_str": "b"}) is None
+    assert check_arguments(TOOLS["submit"], {}) is None
+    assert "allowed: none" in (check_arguments(TOOLS["submit"], {"x": 1}) or "")
 
 
 # --- schemas and prompt text -------------------------------------------------------
