@@ -145,7 +145,10 @@ def function_schema(tool: Tool) -> dict[str, Any]:
 
 def check_arguments(tool: Tool, arguments: Any) -> str | None:
     """Validate ``arguments`` with the tool's model. Returns one line for the agent
-    naming each wrong argument and what was wrong, or ``None`` when they are valid."""
+    naming each wrong argument and what was wrong, or ``None`` when they are valid.
+    Any mapping is read as a JSON object."""
+    if isinstance(arguments, Mapping) and not isinstance(arguments, dict):
+        arguments = dict(arguments)
     try:
         tool.arguments_model.model_validate(arguments)
     except ValidationError as exc:

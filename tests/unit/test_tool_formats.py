@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+from types import MappingProxyType
 from typing import Any
 
 import pytest
@@ -282,6 +283,7 @@ def test_check_arguments_is_strict_and_names_the_argument(arguments: Any, fragme
 
 
 def test_check_arguments_accepts_valid_and_coerces_nothing() -> None:
+    assert check_arguments(TOOLS["bash"], MappingProxyType({"command": "ls"})) is None
     assert check_arguments(TOOLS["edit"], {"path": "a", "old_str": "", "new_str": "b"}) is None
     assert check_arguments(TOOLS["submit"], {}) is None
     assert "allowed: none" in (check_arguments(TOOLS["submit"], {"x": 1}) or "")
