@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Protocol, TypeVar, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
@@ -120,6 +120,9 @@ class ToolArguments(BaseModel):
     model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
 
 
+M = TypeVar("M", bound=BaseModel)
+
+
 def function_schema(tool: Tool) -> dict[str, Any]:
     """The OpenAI function definition of ``tool``, derived from its argument model:
     every property is a described string, all are required, no other is accepted."""
@@ -145,15 +148,24 @@ def function_schema(tool: Tool) -> dict[str, Any]:
 
 def check_arguments(tool: Tool, arguments: Any) -> str | None:
     """Validate ``arguments`` with the tool's model. Returns one line for the agent
-    naming each wrong argument and what was wrong, or ``None`` when they are valid.
-    Any mapping is read as a JSON object."""
+    naming each wrong argument and what was wrong, or ``None`` when they are valid."""
+    parsed = _validate(tool.arguments_model, arguments)
+    return parsed if isinstance(parsed, str) else None
+
+
+def validated(name: str, model: type[M], arguments: Any) -> M | ToolResult:
+    """``arguments`` as the tool's typed model, or a ``format`` failure naming the tool."""
+    parsed = _validate(model, arguments)
+    return format_error(f"{name}: {parsed}") if isinstance(parsed, str) else parsed
+
+
+def _validate(model: type[M], arguments: Any) -> M | str:
     if isinstance(arguments, Mapping) and not isinstance(arguments, dict):
-        arguments = dict(arguments)
+        arguments = dict(arguments)  # any mapping is read as a JSON object
     try:
-        tool.arguments_model.model_validate(arguments)
+        return model.model_validate(arguments)
     except ValidationError as exc:
-        return describe_errors(exc, arguments, tool.arguments_model)
-    return None
+        return describe_errors(exc, arguments, model)
 
 
 def describe_errors(exc: ValidationError, arguments: Any, model: type[BaseModel]) -> str:
@@ -189,12 +201,6 @@ def json_type_name(value: Any) -> str:
     names = ((bool, "boolean"), (str, "string"), (int, "integer"), (float, "number"))
     names += ((dict, "object"), (list, "array"))
     return next((name for kind, name in names if isinstance(value, kind)), type(value).__name__)
-
-
-def invalid(tool: Tool, arguments: Any) -> ToolResult | None:
-    """A ``format`` failure naming the tool when ``arguments`` do not fit its model."""
-    problem = check_arguments(tool, arguments)
-    return None if problem is None else format_error(f"{tool.name}: {problem}")
 
 
 def format_error(message: str) -> ToolResult:

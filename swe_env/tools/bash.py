@@ -8,7 +8,7 @@ from typing import Any
 from pydantic import Field
 
 from swe_env.sandbox.base import CommandResult, Sandbox
-from swe_env.tools.base import ToolArguments, ToolContext, ToolResult, format_error, invalid
+from swe_env.tools.base import ToolArguments, ToolContext, ToolResult, format_error, validated
 
 DESCRIPTION = (
     "Run a bash command in a persistent shell (the working directory and exported "
@@ -46,9 +46,10 @@ class BashTool:
         self, sandbox: Sandbox, arguments: Mapping[str, Any], ctx: ToolContext
     ) -> ToolResult:
         """Run the command; its output (and a non-zero exit code) is the observation."""
-        if (bad := invalid(self, arguments)) is not None:
-            return bad
-        command: str = arguments["command"]
+        args = validated(self.name, BashArguments, arguments)
+        if isinstance(args, ToolResult):
+            return args
+        command = args.command
         if not command.strip():
             return format_error("bash: the command is empty. Give a command to run.")
         result = sandbox.run(command, timeout=ctx.command_timeout)

@@ -9,7 +9,7 @@ from typing import Any
 from pydantic import Field
 
 from swe_env.sandbox.base import Sandbox
-from swe_env.tools.base import ToolArguments, ToolContext, ToolResult, as_lines, failure, invalid
+from swe_env.tools.base import ToolArguments, ToolContext, ToolResult, as_lines, failure, validated
 from swe_env.tools.paths import PathError, resolve_path
 
 DESCRIPTION = (
@@ -56,14 +56,15 @@ class CreateTool:
         self, sandbox: Sandbox, arguments: Mapping[str, Any], ctx: ToolContext
     ) -> ToolResult:
         """Create the file, or explain why it could not be created."""
-        if (bad := invalid(self, arguments)) is not None:
-            return bad
-        content: str = arguments["content"]
+        args = validated(self.name, CreateArguments, arguments)
+        if isinstance(args, ToolResult):
+            return args
+        content = args.content
         try:
             data = content.encode("utf-8")
         except UnicodeEncodeError:
             return failure("create: content is not valid Unicode (lone surrogate).", "encoding")
-        resolved = resolve_path(sandbox, arguments["path"], ctx.repo_root)
+        resolved = resolve_path(sandbox, args.path, ctx.repo_root)
         if isinstance(resolved, PathError):
             return failure(f"create: {resolved.message}", "path")
         quoted = shlex.quote(resolved.lexical)  # not the target: a dangling link exists too

@@ -16,7 +16,7 @@ from typing import Any
 from pydantic import Field
 
 from swe_env.sandbox.base import Sandbox
-from swe_env.tools.base import ToolArguments, ToolContext, ToolResult, as_lines, failure, invalid
+from swe_env.tools.base import ToolArguments, ToolContext, ToolResult, as_lines, failure, validated
 from swe_env.tools.paths import PathError, ResolvedPath, resolve_path
 
 DESCRIPTION = (
@@ -86,10 +86,11 @@ class EditTool:
         self, sandbox: Sandbox, arguments: Mapping[str, Any], ctx: ToolContext
     ) -> ToolResult:
         """Apply the edit, or explain why it could not be applied."""
-        if (bad := invalid(self, arguments)) is not None:
-            return bad
-        old: str = arguments["old_str"]
-        new: str = arguments["new_str"]
+        args = validated(self.name, EditArguments, arguments)
+        if isinstance(args, ToolResult):
+            return args
+        old = args.old_str
+        new = args.new_str
         if not old:
             return failure(
                 "edit: old_str is empty. To write a new file use create; to add text to "
@@ -98,7 +99,7 @@ class EditTool:
             )
         if old == new:
             return failure("edit: old_str and new_str are identical; nothing to do.", "no_change")
-        resolved = resolve_path(sandbox, arguments["path"], ctx.repo_root)
+        resolved = resolve_path(sandbox, args.path, ctx.repo_root)
         if isinstance(resolved, PathError):
             return failure(f"edit: {resolved.message}", "path")
         text = _read_text(sandbox, resolved, ctx)

@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from swe_env.sandbox.base import Sandbox
-from swe_env.tools.base import ToolArguments, ToolContext, ToolResult, invalid
+from swe_env.tools.base import ToolArguments, ToolContext, ToolResult, validated
 
 DESCRIPTION = (
     "Finish the task. Your changes to the repository (modified, new and deleted files) "
@@ -80,8 +80,9 @@ class SubmitTool:
         self, sandbox: Sandbox, arguments: Mapping[str, Any], ctx: ToolContext
     ) -> ToolResult:
         """Return ``done=True`` and the patch; if git fails, the patch is ``""``."""
-        if (bad := invalid(self, arguments)) is not None:
-            return bad
+        args = validated(self.name, SubmitArguments, arguments)
+        if isinstance(args, ToolResult):
+            return args
         token = secrets.token_hex(8)
         index_file = f"/tmp/swe_env_submit_{token}.index"
         patch_file = f"/tmp/swe_env_submit_{token}.patch"
