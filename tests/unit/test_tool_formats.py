@@ -8,6 +8,7 @@ from types import MappingProxyType
 from typing import Any
 
 import pytest
+from pydantic import BaseModel, ConfigDict, Field
 
 from swe_env.tools import (
     TOOLS,
@@ -339,3 +340,54 @@ def test_openai_instructions_and_bad_format() -> None:
     assert "<tool:" not in text
     with pytest.raises(ValueError, match="unknown action format"):
         tool_instructions("yaml")  # type: ignore[arg-type]
+
+
+# --- a tool carries its own format ------------------------------------------------
+
+
+class _ViewArguments(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    path: str = Field(description="The file to show.")
+
+
+class _ViewTool:
+    """A tool this package does not know: everything about it comes from the tool."""
+
+    name = "view"
+    description = "Show a file."
+    arguments_model = _ViewArguments
+    syntax = "<tool: view>\n[path]\n</tool>"
+    text_help = "Shows the file."
+    text_example = "<tool: view>\nsrc/app.py\n</tool>"
+
+    def parse_text(self, body: str) -> dict[str, Any] | str:
+        return {"path": body.strip()} if body.strip() else "view needs a path."
+
+    def render_text(self, arguments: Any) -> str:
+        return f"<tool: view>\n{arguments['path']}\n</tool>"
+
+    def __call__(self, *_: object) -> Any:
+        raise NotImplementedError
+
+
+def test_a_new_tool_brings_its_schema_text_form_and_prompt() -> None:
+    tools = {**TOOLS, "view": _ViewTool()}
+    call = ok(parse_text_action("look:\n<tool: view>\nsrc/app.py\n</tool>", tools))
+    assert call.arguments == {"path": "src/app.py"}
+    assert render_text_call(call, tools) == "<tool: view>\nsrc/app.py\n</tool>"
+    message = error(parse_text_action("<tool: view>\n</tool>", tools))
+    assert "view needs a path." in message and "<tool: view>\n[path]\n</tool>" in message
+    assert "'path' must be of type string, not integer" in error(
+        parse_openai_call({"name": "view", "arguments": {"path": 3}}, tools)
+    )
+    schema = openai_schemas(tools)[-1]["function"]
+    assert schema["parameters"] == {
+        "type": "object",
+        "properties": {"path": {"type": "string", "description": "The file to show."}},
+        "required": ["path"],
+        "additionalProperties": False,
+    }
+    text = tool_instructions("text", tools)
+    assert "<tool: view>\n[path]\n</tool>\nShows the file." in text
+    assert "<tool: view>\nsrc/app.py\n</tool>" in text
