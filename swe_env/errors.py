@@ -3,7 +3,8 @@
 A command that fails, times out or prints too much is *data* (an observation). The
 classes here are for infrastructure faults only: runners retry them and never count
 them against the agent. Each also inherits the matching builtin so callers can catch
-either.
+either, but none is an :class:`OSError`: tools report ``OSError`` from a file read or
+write to the agent, and an infrastructure fault must never pass for one.
 """
 
 
@@ -11,7 +12,7 @@ class SweEnvError(Exception):
     """Base class for every infrastructure fault raised by swe-env."""
 
 
-class DockerUnavailable(SweEnvError, ConnectionError):
+class DockerUnavailable(SweEnvError, RuntimeError):
     """No Docker engine answers."""
 
 
@@ -35,7 +36,7 @@ class SandboxClosed(SandboxError):
     """An operation was attempted on a closed sandbox."""
 
 
-class ExecTimeout(SweEnvError, TimeoutError):
+class ExecTimeout(SweEnvError, RuntimeError):
     """An infrastructure call (not an agent command) exceeded its deadline."""
 
 

@@ -6,6 +6,7 @@ tools to a model.
 """
 
 from swe_env.tools.base import Tool, ToolCall, ToolContext, ToolResult
+from swe_env.tools.dispatch import execute
 from swe_env.tools.formats import (
     FormatError,
     parse_action,
@@ -13,7 +14,7 @@ from swe_env.tools.formats import (
     parse_text_action,
     render_text_call,
 )
-from swe_env.tools.registry import TOOLS, ActionFormat, execute, openai_schemas, tool_instructions
+from swe_env.tools.registry import TOOLS, ActionFormat, openai_schemas, tool_instructions
 
 __all__ = [
     "TOOLS",

@@ -10,20 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Protocol, runtime_checkable
+from typing import Any, Protocol, TypeVar, runtime_checkable
+
+from pydantic import BaseModel, ConfigDict, ValidationError
 
 from swe_env.sandbox.base import Sandbox
-
-JSON_TYPES: dict[str, tuple[type, ...]] = {
-    "string": (str,),
-    "integer": (int,),
-    "number": (int, float),
-    "boolean": (bool,),
-    "object": (dict,),
-    "array": (list,),
-    "null": (type(None),),
-}
-"""Python types accepted for each JSON-schema ``type`` (``bool`` is excluded from numbers)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,7 +66,8 @@ class ToolContext:
 
 @runtime_checkable
 class Tool(Protocol):
-    """An action the agent can take."""
+    """An action the agent can take, with everything that describes it: its argument
+    model (the OpenAI schema and the validation derive from it) and its CWM text form."""
 
     @property
     def name(self) -> str:
@@ -87,9 +79,32 @@ class Tool(Protocol):
         """What the tool does, for the model."""
         ...
 
-    def schema(self) -> dict[str, Any]:
-        """The OpenAI function-calling definition:
-        ``{"type": "function", "function": {"name", "description", "parameters"}}``."""
+    @property
+    def arguments_model(self) -> type[BaseModel]:
+        """The pydantic model of the arguments (``extra="forbid"``, strict, described)."""
+        ...
+
+    @property
+    def syntax(self) -> str:
+        """The tool's CWM text block with placeholders (shown in prompts and errors)."""
+        ...
+
+    @property
+    def text_help(self) -> str:
+        """What the text block does, shown under :attr:`syntax` in the prompt."""
+        ...
+
+    @property
+    def text_example(self) -> str:
+        """A complete, parseable text block, for the prompt's examples."""
+        ...
+
+    def parse_text(self, body: str) -> dict[str, Any] | str:
+        """The arguments held by a text block's body, or a message saying what is wrong."""
+        ...
+
+    def render_text(self, arguments: Mapping[str, Any]) -> str:
+        """The canonical text block for ``arguments`` (``KeyError`` if one is missing)."""
         ...
 
     def __call__(
@@ -99,19 +114,31 @@ class Tool(Protocol):
         ...
 
 
-def function_schema(
-    name: str, description: str, properties: Mapping[str, Mapping[str, Any]]
-) -> dict[str, Any]:
-    """Build an OpenAI function definition whose properties are all required and
-    which accepts no other property."""
+class ToolArguments(BaseModel):
+    """Base of every tool's argument model: strict JSON types, no unknown argument."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def function_schema(tool: Tool) -> dict[str, Any]:
+    """The OpenAI function definition of ``tool``, derived from its argument model:
+    every property is a described string, all are required, no other is accepted."""
+    generated = tool.arguments_model.model_json_schema()
+    properties = {
+        key: {"type": spec["type"], "description": spec["description"]}
+        for key, spec in generated.get("properties", {}).items()
+    }
     return {
         "type": "function",
         "function": {
-            "name": name,
-            "description": description,
+            "name": tool.name,
+            "description": tool.description,
             "parameters": {
                 "type": "object",
-                "properties": {key: dict(value) for key, value in properties.items()},
+                "properties": properties,
                 "required": list(properties),
                 "additionalProperties": False,
             },
@@ -119,37 +146,61 @@ def function_schema(
     }
 
 
-def validate_arguments(parameters: Mapping[str, Any], arguments: Any) -> str | None:
-    """Check ``arguments`` against a flat JSON object schema.
+def check_arguments(tool: Tool, arguments: Any) -> str | None:
+    """Validate ``arguments`` with the tool's model. Returns one line for the agent
+    naming each wrong argument and what was wrong, or ``None`` when they are valid."""
+    parsed = _validate(tool.arguments_model, arguments)
+    return parsed if isinstance(parsed, str) else None
 
-    Only what tool schemas use is checked: the object type, ``required``,
-    ``additionalProperties: false`` and each property's ``type``. Returns a message for
-    the agent, or ``None`` when the arguments are valid.
-    """
-    if not isinstance(arguments, dict):
-        return f"arguments must be a JSON object, not {_json_type_name(arguments)}"
-    properties: Mapping[str, Any] = parameters.get("properties", {})
+
+def validated(name: str, model: type[M], arguments: Any) -> M | ToolResult:
+    """``arguments`` as the tool's typed model, or a ``format`` failure naming the tool."""
+    parsed = _validate(model, arguments)
+    return format_error(f"{name}: {parsed}") if isinstance(parsed, str) else parsed
+
+
+def _validate(model: type[M], arguments: Any) -> M | str:
+    if isinstance(arguments, Mapping) and not isinstance(arguments, dict):
+        arguments = dict(arguments)  # any mapping is read as a JSON object
+    try:
+        return model.model_validate(arguments)
+    except ValidationError as exc:
+        return describe_errors(exc, arguments, model)
+
+
+def describe_errors(exc: ValidationError, arguments: Any, model: type[BaseModel]) -> str:
+    """Turn pydantic's errors into ``missing ...; unexpected ...; argument 'x' must ...``."""
+    missing: list[str] = []
+    extra: list[str] = []
     problems: list[str] = []
-    missing = [key for key in parameters.get("required", []) if key not in arguments]
+    for error in exc.errors():
+        key = str(error["loc"][0]) if error["loc"] else ""
+        if error["type"] == "missing":
+            missing.append(key)
+        elif error["type"] == "extra_forbidden":
+            extra.append(key)
+        elif not error["loc"]:
+            return f"arguments must be a JSON object, not {json_type_name(arguments)}"
+        else:
+            expected = model.model_json_schema()["properties"][key].get("type", "value")
+            problems.append(
+                f"argument {key!r} must be of type {expected}, not {json_type_name(error['input'])}"
+            )
+    if extra:
+        allowed = ", ".join(model.model_fields) or "none"
+        problems.insert(0, f"unexpected argument(s): {', '.join(extra)} (allowed: {allowed})")
     if missing:
-        problems.append("missing required argument(s): " + ", ".join(missing))
-    if parameters.get("additionalProperties", True) is False:
-        extra = [key for key in arguments if key not in properties]
-        if extra:
-            allowed = ", ".join(properties) or "none"
-            problems.append(
-                "unexpected argument(s): " + ", ".join(map(str, extra)) + f" (allowed: {allowed})"
-            )
-    for key, spec in properties.items():
-        if key not in arguments or "type" not in spec:
-            continue
-        expected = spec["type"]
-        if not _has_type(arguments[key], expected):
-            problems.append(
-                f"argument {key!r} must be of type {expected}, "
-                f"not {_json_type_name(arguments[key])}"
-            )
-    return "; ".join(problems) or None
+        problems.insert(0, "missing required argument(s): " + ", ".join(missing))
+    return "; ".join(problems)
+
+
+def json_type_name(value: Any) -> str:
+    """The JSON type name of a decoded JSON value (``bool`` is ``boolean``)."""
+    if value is None:
+        return "null"
+    names = ((bool, "boolean"), (str, "string"), (int, "integer"), (float, "number"))
+    names += ((dict, "object"), (list, "array"))
+    return next((name for kind, name in names if isinstance(value, kind)), type(value).__name__)
 
 
 def format_error(message: str) -> ToolResult:
@@ -162,22 +213,6 @@ def failure(message: str, kind: str) -> ToolResult:
     return ToolResult(output=message, ok=False, error_kind=kind)
 
 
-def _has_type(value: Any, expected: str | list[str]) -> bool:
-    names = [expected] if isinstance(expected, str) else list(expected)
-    for type_name in names:
-        if type_name in ("integer", "number") and isinstance(value, bool):
-            continue
-        if isinstance(value, JSON_TYPES.get(type_name, object)):
-            return True
-    return False
-
-
-def _json_type_name(value: Any) -> str:
-    if value is None:
-        return "null"
-    if isinstance(value, bool):
-        return "boolean"
-    for name in ("string", "integer", "number", "object", "array"):
-        if isinstance(value, JSON_TYPES[name]):
-            return name
-    return type(value).__name__
+def as_lines(value: str) -> str:
+    """``value`` as whole lines: empty, or ending with a newline (text-format bodies)."""
+    return value if not value or value.endswith("\n") else value + "\n"

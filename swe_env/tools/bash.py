@@ -5,21 +5,24 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from pydantic import Field
+
 from swe_env.sandbox.base import CommandResult, Sandbox
-from swe_env.tools.base import (
-    ToolContext,
-    ToolResult,
-    format_error,
-    function_schema,
-    validate_arguments,
-)
+from swe_env.tools.base import ToolArguments, ToolContext, ToolResult, format_error, validated
 
 DESCRIPTION = (
     "Run a bash command in a persistent shell (the working directory and exported "
-    "variables carry over between calls). Use it to explore the repository, read files, "
+    "variables carry over between calls; set -e, -u, -x and -v last for one call). "
+    "Use it to explore the repository, read files, "
     "run tests and scripts. Commands must not be interactive. Long outputs are cut in "
     "the middle."
 )
+
+
+class BashArguments(ToolArguments):
+    """The arguments of ``bash``."""
+
+    command: str = Field(description="The bash command(s) to run.")
 
 
 class BashTool:
@@ -27,23 +30,27 @@ class BashTool:
 
     name = "bash"
     description = DESCRIPTION
+    arguments_model = BashArguments
+    syntax = "<tool: bash>\n[command]\n</tool>"
+    text_help = "Runs the command(s) in a persistent bash shell and shows the output."
+    text_example = '<tool: bash>\ngrep -rn "def parse_date" src/\n</tool>'
 
-    def schema(self) -> dict[str, Any]:
-        """The OpenAI function definition."""
-        return function_schema(
-            self.name,
-            self.description,
-            {"command": {"type": "string", "description": "The bash command(s) to run."}},
-        )
+    def parse_text(self, body: str) -> dict[str, Any] | str:
+        """The whole body, stripped, is the command."""
+        return {"command": body.strip()}
+
+    def render_text(self, arguments: Mapping[str, Any]) -> str:
+        """The command between the tags, on lines of its own."""
+        return f"<tool: bash>\n{arguments['command']}\n</tool>"
 
     def __call__(
         self, sandbox: Sandbox, arguments: Mapping[str, Any], ctx: ToolContext
     ) -> ToolResult:
         """Run the command; its output (and a non-zero exit code) is the observation."""
-        problem = validate_arguments(self.schema()["function"]["parameters"], dict(arguments))
-        if problem:
-            return format_error(f"bash: {problem}")
-        command: str = arguments["command"]
+        args = validated(self.name, BashArguments, arguments)
+        if isinstance(args, ToolResult):
+            return args
+        command = args.command
         if not command.strip():
             return format_error("bash: the command is empty. Give a command to run.")
         result = sandbox.run(command, timeout=ctx.command_timeout)

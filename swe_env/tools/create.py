@@ -6,16 +6,10 @@ import shlex
 from collections.abc import Mapping
 from typing import Any
 
-from swe_env.errors import SweEnvError
+from pydantic import Field
+
 from swe_env.sandbox.base import Sandbox
-from swe_env.tools.base import (
-    ToolContext,
-    ToolResult,
-    failure,
-    format_error,
-    function_schema,
-    validate_arguments,
-)
+from swe_env.tools.base import ToolArguments, ToolContext, ToolResult, as_lines, failure, validated
 from swe_env.tools.paths import PathError, resolve_path
 
 DESCRIPTION = (
@@ -25,36 +19,52 @@ DESCRIPTION = (
 )
 
 
+class CreateArguments(ToolArguments):
+    """The arguments of ``create``."""
+
+    path: str = Field(description="The file to create.")
+    content: str = Field(description="The full content of the file.")
+
+
 class CreateTool:
     """Writes ``content`` to a path that does not exist yet."""
 
     name = "create"
     description = DESCRIPTION
+    arguments_model = CreateArguments
+    syntax = "<tool: create>\n[path]\n[content]\n</tool>"
+    text_help = (
+        "Creates a new file with the content (each line as written); fails if the path exists."
+    )
+    text_example = (
+        "<tool: create>\ntests/test_dates.py\nfrom utils.dates import parse_date\n\n\n"
+        'def test_empty_string():\n    assert parse_date("") is None\n</tool>'
+    )
 
-    def schema(self) -> dict[str, Any]:
-        """The OpenAI function definition."""
-        return function_schema(
-            self.name,
-            self.description,
-            {
-                "path": {"type": "string", "description": "The file to create."},
-                "content": {"type": "string", "description": "The full content of the file."},
-            },
-        )
+    def parse_text(self, body: str) -> dict[str, Any] | str:
+        """The path on the first line; every following line (newline kept) is content."""
+        path, newline, rest = body.partition("\n")
+        if not path.strip():
+            return "create needs the file path on the first line of the block."
+        return {"path": path.strip(), "content": rest + "\n" if newline else ""}
+
+    def render_text(self, arguments: Mapping[str, Any]) -> str:
+        """The path line, then the content as whole lines."""
+        return f"<tool: create>\n{arguments['path']}\n{as_lines(arguments['content'])}</tool>"
 
     def __call__(
         self, sandbox: Sandbox, arguments: Mapping[str, Any], ctx: ToolContext
     ) -> ToolResult:
         """Create the file, or explain why it could not be created."""
-        problem = validate_arguments(self.schema()["function"]["parameters"], dict(arguments))
-        if problem:
-            return format_error(f"create: {problem}")
-        content: str = arguments["content"]
+        args = validated(self.name, CreateArguments, arguments)
+        if isinstance(args, ToolResult):
+            return args
+        content = args.content
         try:
             data = content.encode("utf-8")
         except UnicodeEncodeError:
             return failure("create: content is not valid Unicode (lone surrogate).", "encoding")
-        resolved = resolve_path(sandbox, arguments["path"], ctx.repo_root)
+        resolved = resolve_path(sandbox, args.path, ctx.repo_root)
         if isinstance(resolved, PathError):
             return failure(f"create: {resolved.message}", "path")
         quoted = shlex.quote(resolved.lexical)  # not the target: a dangling link exists too
@@ -77,8 +87,6 @@ class CreateTool:
             )
         try:
             sandbox.write_file(resolved.path, data, mode=None)
-        except SweEnvError:
-            raise
         except OSError as exc:
             return failure(f"create: could not write {resolved.display}: {exc}", "io")
         lines = content.count("\n") + (1 if content and not content.endswith("\n") else 0)

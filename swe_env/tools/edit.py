@@ -13,16 +13,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from swe_env.errors import SweEnvError
+from pydantic import Field
+
 from swe_env.sandbox.base import Sandbox
-from swe_env.tools.base import (
-    ToolContext,
-    ToolResult,
-    failure,
-    format_error,
-    function_schema,
-    validate_arguments,
-)
+from swe_env.tools.base import ToolArguments, ToolContext, ToolResult, as_lines, failure, validated
 from swe_env.tools.paths import PathError, ResolvedPath, resolve_path
 
 DESCRIPTION = (
@@ -32,6 +26,9 @@ DESCRIPTION = (
     "Paths are relative to the repository root. To make a new file, use create."
 )
 
+SEARCH_MARK = "<<<<<<< SEARCH"
+DIVIDER_MARK = "======="
+REPLACE_MARK = ">>>>>>> REPLACE"
 MAX_SNIPPET_LINES = 60
 MAX_LISTED_MATCHES = 20
 
@@ -45,33 +42,55 @@ class Replacement:
     last_line: int
 
 
+class EditArguments(ToolArguments):
+    """The arguments of ``edit``."""
+
+    path: str = Field(description="The file to change.")
+    old_str: str = Field(description="The exact text to replace.")
+    new_str: str = Field(description="The text to put in its place.")
+
+
 class EditTool:
     """Exact, unique string replacement in one file."""
 
     name = "edit"
     description = DESCRIPTION
+    arguments_model = EditArguments
+    syntax = (
+        f"<tool: edit>\n[path]\n{SEARCH_MARK}\n[lines to find]\n{DIVIDER_MARK}\n"
+        f"[lines to put instead]\n{REPLACE_MARK}\n</tool>"
+    )
+    text_help = (
+        "Replaces the SEARCH lines with the REPLACE lines. The SEARCH lines must match\n"
+        "consecutive lines of the file exactly (indentation and whitespace included), and only\n"
+        "once. An empty REPLACE section deletes the lines. One SEARCH/REPLACE block per call."
+    )
+    text_example = (
+        f"<tool: edit>\nsrc/utils/dates.py\n{SEARCH_MARK}\n    if value is None:\n"
+        f'        return None\n{DIVIDER_MARK}\n    if value is None or value == "":\n'
+        f"        return None\n{REPLACE_MARK}\n</tool>"
+    )
 
-    def schema(self) -> dict[str, Any]:
-        """The OpenAI function definition."""
-        return function_schema(
-            self.name,
-            self.description,
-            {
-                "path": {"type": "string", "description": "The file to change."},
-                "old_str": {"type": "string", "description": "The exact text to replace."},
-                "new_str": {"type": "string", "description": "The text to put in its place."},
-            },
+    def parse_text(self, body: str) -> dict[str, Any] | str:
+        """The path line, then one SEARCH/REPLACE block of whole lines."""
+        return parse_edit_body(body)
+
+    def render_text(self, arguments: Mapping[str, Any]) -> str:
+        """The path line and a SEARCH/REPLACE block whose sections are whole lines."""
+        return (
+            f"<tool: edit>\n{arguments['path']}\n{SEARCH_MARK}\n{as_lines(arguments['old_str'])}"
+            f"{DIVIDER_MARK}\n{as_lines(arguments['new_str'])}{REPLACE_MARK}\n</tool>"
         )
 
     def __call__(
         self, sandbox: Sandbox, arguments: Mapping[str, Any], ctx: ToolContext
     ) -> ToolResult:
         """Apply the edit, or explain why it could not be applied."""
-        problem = validate_arguments(self.schema()["function"]["parameters"], dict(arguments))
-        if problem:
-            return format_error(f"edit: {problem}")
-        old: str = arguments["old_str"]
-        new: str = arguments["new_str"]
+        args = validated(self.name, EditArguments, arguments)
+        if isinstance(args, ToolResult):
+            return args
+        old = args.old_str
+        new = args.new_str
         if not old:
             return failure(
                 "edit: old_str is empty. To write a new file use create; to add text to "
@@ -80,7 +99,7 @@ class EditTool:
             )
         if old == new:
             return failure("edit: old_str and new_str are identical; nothing to do.", "no_change")
-        resolved = resolve_path(sandbox, arguments["path"], ctx.repo_root)
+        resolved = resolve_path(sandbox, args.path, ctx.repo_root)
         if isinstance(resolved, PathError):
             return failure(f"edit: {resolved.message}", "path")
         text = _read_text(sandbox, resolved, ctx)
@@ -100,6 +119,50 @@ class EditTool:
             return written
         message = _success_message(resolved.display, old, new, outcome, ctx)
         return ToolResult(output=message, ok=True)
+
+
+def parse_edit_body(body: str) -> dict[str, Any] | str:
+    """The arguments in an edit block's body, or what is wrong with it."""
+    lines = body.split("\n")
+    path = lines[0].strip()
+    if path in (SEARCH_MARK, "") or path.startswith(("<<<<<<<", "=======", ">>>>>>>")):
+        return "edit needs the file path on the first line of the block, before the SEARCH line."
+    rest = [line.rstrip() for line in lines[1:]]
+    searches = [i for i, line in enumerate(rest) if line == SEARCH_MARK]
+    replaces = [i for i, line in enumerate(rest) if line == REPLACE_MARK]
+    if len(searches) != 1 or len(replaces) != 1:
+        several = " For several changes, make several edit calls." if len(searches) > 1 else ""
+        return (
+            f"edit needs exactly one {SEARCH_MARK} line and one {REPLACE_MARK} line (found "
+            f"{len(searches)} and {len(replaces)}).{several}"
+        )
+    search, replace = searches[0], replaces[0]
+    dividers = [i for i in range(search + 1, replace) if rest[i] == DIVIDER_MARK]
+    if search > replace or not dividers:
+        return (
+            f"Write the {SEARCH_MARK} line, then a {DIVIDER_MARK} line, then the "
+            f"{REPLACE_MARK} line, in that order."
+        )
+    if len(dividers) > 1:
+        return (
+            f"Found {len(dividers)} {DIVIDER_MARK} lines between {SEARCH_MARK} and "
+            f"{REPLACE_MARK}, so the split is ambiguous. If the file itself has such a "
+            "line, change that part with bash instead."
+        )
+    if any(line.strip() for line in rest[:search]):
+        return f"Nothing may stand between the path line and {SEARCH_MARK}."
+    if any(line.strip() for line in rest[replace + 1 :]):
+        return f"Nothing may follow {REPLACE_MARK} inside the block."
+    original = lines[1:]
+    return {
+        "path": path,
+        "old_str": _joined_lines(original[search + 1 : dividers[0]]),
+        "new_str": _joined_lines(original[dividers[0] + 1 : replace]),
+    }
+
+
+def _joined_lines(lines: list[str]) -> str:
+    return "".join(line + "\n" for line in lines)
 
 
 def find_occurrences(haystack: str, needle: str) -> list[int]:
@@ -239,8 +302,6 @@ def _read_text(sandbox: Sandbox, resolved: ResolvedPath, ctx: ToolContext) -> st
     name = resolved.display
     try:
         data = sandbox.read_file(resolved.path, max_bytes=ctx.max_file_bytes)
-    except SweEnvError:
-        raise
     except (FileNotFoundError, NotADirectoryError):
         return failure(f"edit: {name} does not exist. Use create to make a new file.", "not_found")
     except IsADirectoryError:
@@ -272,8 +333,6 @@ def _write_text(sandbox: Sandbox, resolved: ResolvedPath, text: str) -> ToolResu
         return failure("edit: new_str is not valid Unicode (lone surrogate).", "encoding")
     try:
         sandbox.write_file(resolved.path, data, mode=None)  # keep the file's mode
-    except SweEnvError:
-        raise
     except OSError as exc:
         return failure(f"edit: could not write {resolved.display}: {exc}", "io")
     return None

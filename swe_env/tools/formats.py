@@ -9,8 +9,10 @@
 Parsing never raises on bad input: it returns a :class:`FormatError` whose message tells
 the agent what was wrong and how to fix it.
 
-Text-format conventions: the block body is the text between the line of the opening
-tag and the line of the closing tag. ``edit``'s SEARCH and REPLACE sections, and
+This module only finds the tool block (or the JSON call) and names the tool: each tool
+parses its own block body (``Tool.parse_text``) and validates its own arguments (its
+pydantic model). Text-format conventions: the block body is the text between the line
+of the opening tag and the line of the closing tag. ``edit``'s SEARCH and REPLACE sections, and
 ``create``'s content, are whole lines: each line keeps its newline, so an empty
 REPLACE section deletes the searched lines and a created file ends with a newline.
 (CWM's reference code drops that last newline; whole lines make deletions clean.)
@@ -24,7 +26,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from swe_env.tools.base import Tool, ToolCall, validate_arguments
+from swe_env.tools.base import Tool, ToolCall, check_arguments, function_schema
+from swe_env.tools.registry import TOOLS
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,37 +40,6 @@ class FormatError:
 
 OPEN_TAG = re.compile(r"<tool:[ \t]*([^<>\n]*?)[ \t]*>")
 CLOSE_TAG = "</tool>"
-SEARCH_MARK = "<<<<<<< SEARCH"
-DIVIDER_MARK = "======="
-REPLACE_MARK = ">>>>>>> REPLACE"
-TEXT_TOOLS = ("bash", "edit", "create", "submit")
-
-_TEXT_SYNTAX = f"""<tool: bash>
-[command]
-</tool>
-
-<tool: edit>
-[path]
-{SEARCH_MARK}
-[lines to find]
-{DIVIDER_MARK}
-[lines to put instead]
-{REPLACE_MARK}
-</tool>
-
-<tool: create>
-[path]
-[content]
-</tool>
-
-<tool: submit>
-</tool>"""
-
-
-def _default_tools() -> Mapping[str, Tool]:
-    from swe_env.tools.registry import TOOLS
-
-    return TOOLS
 
 
 def parse_action(
@@ -78,7 +50,7 @@ def parse_action(
     A :class:`ToolCall` is validated as is; a mapping is read as OpenAI JSON; a string
     holding a JSON object is read as OpenAI JSON, any other string as CWM text.
     """
-    tools = _default_tools() if tools is None else tools
+    tools = TOOLS if tools is None else tools
     if isinstance(action, ToolCall):
         return _validate(action, tools)
     if isinstance(action, Mapping):
@@ -100,7 +72,7 @@ def parse_openai_call(
     call: Mapping[str, Any], tools: Mapping[str, Tool] | None = None, raw: str | None = None
 ) -> ToolCall | FormatError:
     """Parse one OpenAI function call (or an assistant message with one ``tool_calls``)."""
-    tools = _default_tools() if tools is None else tools
+    tools = TOOLS if tools is None else tools
     if raw is None:
         try:
             raw = json.dumps(call, ensure_ascii=False, default=str)
@@ -144,7 +116,7 @@ def parse_text_action(text: str, tools: Mapping[str, Tool] | None = None) -> Too
 
     Text before the block (reasoning) and after it is ignored.
     """
-    tools = _default_tools() if tools is None else tools
+    tools = TOOLS if tools is None else tools
     opens = list(OPEN_TAG.finditer(text))
     open_count, close_count = text.count("<tool:"), text.count(CLOSE_TAG)
     if open_count == 0:
@@ -175,16 +147,16 @@ def parse_text_action(text: str, tools: Mapping[str, Tool] | None = None) -> Too
     body = text[first.end() : end]
     body = body[1:] if body.startswith("\n") else body
     body = body[:-1] if body.endswith("\n") else body
-    if name not in TEXT_TOOLS or name not in tools:
-        known = ", ".join(n for n in TEXT_TOOLS if n in tools)
-        return FormatError(f"Unknown tool {name!r}. Available tools: {known}.", raw)
-    parsed = _TEXT_PARSERS[name](body)
+    tool = tools.get(name)
+    if tool is None:
+        return FormatError(f"Unknown tool {name!r}. Available tools: {', '.join(tools)}.", raw)
+    parsed = tool.parse_text(body)
     if isinstance(parsed, str):
-        return FormatError(f"{parsed}\nThe {name} block must look like:\n{_syntax(name)}", raw)
+        return FormatError(f"{parsed}\nThe {name} block must look like:\n{tool.syntax}", raw)
     return _validate(ToolCall(name=name, arguments=parsed, raw=raw), tools)
 
 
-def render_text_call(call: ToolCall) -> str:
+def render_text_call(call: ToolCall, tools: Mapping[str, Tool] | None = None) -> str:
     """The canonical CWM text block for ``call`` (for replaying or training data).
 
     ``parse_text_action(render_text_call(c))`` gives back ``c``'s arguments whenever
@@ -194,36 +166,13 @@ def render_text_call(call: ToolCall) -> str:
     Raises:
         ValueError: the tool has no text form or an argument is missing.
     """
-    args = call.arguments
+    tool = (TOOLS if tools is None else tools).get(call.name)
+    if tool is None:
+        raise ValueError(f"tool {call.name!r} has no text form")
     try:
-        if call.name == "bash":
-            return f"<tool: bash>\n{args['command']}\n{CLOSE_TAG}"
-        if call.name == "edit":
-            return (
-                f"<tool: edit>\n{args['path']}\n{SEARCH_MARK}\n{_as_lines(args['old_str'])}"
-                f"{DIVIDER_MARK}\n{_as_lines(args['new_str'])}{REPLACE_MARK}\n{CLOSE_TAG}"
-            )
-        if call.name == "create":
-            return f"<tool: create>\n{args['path']}\n{_as_lines(args['content'])}{CLOSE_TAG}"
-        if call.name == "submit":
-            return f"<tool: submit>\n{CLOSE_TAG}"
+        return tool.render_text(call.arguments)
     except KeyError as exc:
         raise ValueError(f"{call.name} call lacks argument {exc}") from None
-    raise ValueError(f"tool {call.name!r} has no text form")
-
-
-def text_syntax() -> str:
-    """The tag syntax of every text-format tool, for prompts."""
-    return _TEXT_SYNTAX
-
-
-def _as_lines(value: str) -> str:
-    return value if not value or value.endswith("\n") else value + "\n"
-
-
-def _syntax(name: str) -> str:
-    start = _TEXT_SYNTAX.index(f"<tool: {name}>")
-    return _TEXT_SYNTAX[start : _TEXT_SYNTAX.index(CLOSE_TAG, start) + len(CLOSE_TAG)]
 
 
 def _validate(call: ToolCall, tools: Mapping[str, Tool]) -> ToolCall | FormatError:
@@ -231,7 +180,7 @@ def _validate(call: ToolCall, tools: Mapping[str, Tool]) -> ToolCall | FormatErr
     if tool is None:
         known = ", ".join(tools)
         return FormatError(f"Unknown tool {call.name!r}. Available tools: {known}.", call.raw)
-    problem = validate_arguments(tool.schema()["function"]["parameters"], call.arguments)
+    problem = check_arguments(tool, call.arguments)
     if problem:
         return FormatError(
             f"Invalid arguments for {call.name}: {problem}. Expected {_example_arguments(tool)}.",
@@ -243,7 +192,7 @@ def _validate(call: ToolCall, tools: Mapping[str, Tool]) -> ToolCall | FormatErr
 def _example_arguments(tool: Tool | None) -> str:
     if tool is None:
         return "{}"
-    parameters = tool.schema()["function"]["parameters"]
+    parameters = function_schema(tool)["function"]["parameters"]
     properties = parameters["properties"]
     shape = {key: f"<{spec.get('type', 'value')}>" for key, spec in properties.items()}
     return json.dumps(shape)
@@ -254,71 +203,3 @@ def _no_call_message() -> str:
         "No tool call found. Every reply must end with exactly one tool call, e.g.\n"
         "<tool: bash>\nls\n</tool>\n(or a function call, if you use the function-calling API)."
     )
-
-
-def _lines_to_text(lines: list[str]) -> str:
-    return "".join(line + "\n" for line in lines)
-
-
-def _parse_bash(body: str) -> dict[str, Any] | str:
-    return {"command": body.strip()}
-
-
-def _parse_submit(body: str) -> dict[str, Any] | str:
-    if body.strip():
-        return "submit takes no arguments: leave the block empty (the diff is computed for you)."
-    return {}
-
-
-def _parse_create(body: str) -> dict[str, Any] | str:
-    path, newline, rest = body.partition("\n")
-    if not path.strip():
-        return "create needs the file path on the first line of the block."
-    return {"path": path.strip(), "content": rest + "\n" if newline else ""}
-
-
-def _parse_edit(body: str) -> dict[str, Any] | str:
-    lines = body.split("\n")
-    path = lines[0].strip()
-    if path in (SEARCH_MARK, "") or path.startswith(("<<<<<<<", "=======", ">>>>>>>")):
-        return "edit needs the file path on the first line of the block, before the SEARCH line."
-    rest = [line.rstrip() for line in lines[1:]]
-    searches = [i for i, line in enumerate(rest) if line == SEARCH_MARK]
-    replaces = [i for i, line in enumerate(rest) if line == REPLACE_MARK]
-    if len(searches) != 1 or len(replaces) != 1:
-        several = " For several changes, make several edit calls." if len(searches) > 1 else ""
-        return (
-            f"edit needs exactly one {SEARCH_MARK} line and one {REPLACE_MARK} line (found "
-            f"{len(searches)} and {len(replaces)}).{several}"
-        )
-    search, replace = searches[0], replaces[0]
-    dividers = [i for i in range(search + 1, replace) if rest[i] == DIVIDER_MARK]
-    if search > replace or not dividers:
-        return (
-            f"Write the {SEARCH_MARK} line, then a {DIVIDER_MARK} line, then the "
-            f"{REPLACE_MARK} line, in that order."
-        )
-    if len(dividers) > 1:
-        return (
-            f"Found {len(dividers)} {DIVIDER_MARK} lines between {SEARCH_MARK} and "
-            f"{REPLACE_MARK}, so the split is ambiguous. If the file itself has such a "
-            "line, change that part with bash instead."
-        )
-    if any(line.strip() for line in rest[:search]):
-        return f"Nothing may stand between the path line and {SEARCH_MARK}."
-    if any(line.strip() for line in rest[replace + 1 :]):
-        return f"Nothing may follow {REPLACE_MARK} inside the block."
-    original = lines[1:]
-    return {
-        "path": path,
-        "old_str": _lines_to_text(original[search + 1 : dividers[0]]),
-        "new_str": _lines_to_text(original[dividers[0] + 1 : replace]),
-    }
-
-
-_TEXT_PARSERS = {
-    "bash": _parse_bash,
-    "edit": _parse_edit,
-    "create": _parse_create,
-    "submit": _parse_submit,
-}

@@ -8,15 +8,8 @@ import shlex
 from collections.abc import Mapping
 from typing import Any
 
-from swe_env.errors import SweEnvError
 from swe_env.sandbox.base import Sandbox
-from swe_env.tools.base import (
-    ToolContext,
-    ToolResult,
-    format_error,
-    function_schema,
-    validate_arguments,
-)
+from swe_env.tools.base import ToolArguments, ToolContext, ToolResult, validated
 
 DESCRIPTION = (
     "Finish the task. Your changes to the repository (modified, new and deleted files) "
@@ -57,23 +50,39 @@ def diff_script(repo_root: str, base_commit: str, index_file: str, patch_file: s
     )
 
 
+class SubmitArguments(ToolArguments):
+    """``submit`` takes no arguments."""
+
+
 class SubmitTool:
     """Computes the patch and ends the episode."""
 
     name = "submit"
     description = DESCRIPTION
+    arguments_model = SubmitArguments
+    syntax = "<tool: submit>\n</tool>"
+    text_help = "Finishes the task and submits your changes. Leave the block empty."
+    text_example = "<tool: submit>\n</tool>"
 
-    def schema(self) -> dict[str, Any]:
-        """The OpenAI function definition (no parameters)."""
-        return function_schema(self.name, self.description, {})
+    def parse_text(self, body: str) -> dict[str, Any] | str:
+        """The block must be empty."""
+        if body.strip():
+            return (
+                "submit takes no arguments: leave the block empty (the diff is computed for you)."
+            )
+        return {}
+
+    def render_text(self, arguments: Mapping[str, Any]) -> str:
+        """An empty block."""
+        return "<tool: submit>\n</tool>"
 
     def __call__(
         self, sandbox: Sandbox, arguments: Mapping[str, Any], ctx: ToolContext
     ) -> ToolResult:
         """Return ``done=True`` and the patch; if git fails, the patch is ``""``."""
-        problem = validate_arguments(self.schema()["function"]["parameters"], dict(arguments))
-        if problem:
-            return format_error(f"submit: {problem}")
+        args = validated(self.name, SubmitArguments, arguments)
+        if isinstance(args, ToolResult):
+            return args
         token = secrets.token_hex(8)
         index_file = f"/tmp/swe_env_submit_{token}.index"
         patch_file = f"/tmp/swe_env_submit_{token}.patch"
@@ -85,8 +94,6 @@ class SubmitTool:
                 return _failed(f"git could not compute the diff: {detail}")
             try:
                 data = sandbox.read_file(patch_file, max_bytes=ctx.max_patch_bytes)
-            except SweEnvError:
-                raise
             except ValueError:
                 return _failed(f"the patch is larger than {ctx.max_patch_bytes} bytes")
             except OSError as exc:

@@ -3,12 +3,12 @@ modules, each module importable on its own, small functions and modules."""
 
 from __future__ import annotations
 
-import ast
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from support.modules import edges, find_cycle, imports_of, oversized
 
 PKG = Path(__file__).resolve().parents[2] / "swe_env"
 
@@ -26,48 +26,6 @@ def cli_modules() -> dict[str, Path]:
         name = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
         found[name] = path
     return found
-
-
-def imports_of(path: Path) -> list[tuple[str, list[str]]]:
-    """(module, imported names) of every import in ``path``, wherever it is."""
-    result = []
-    for node in ast.walk(ast.parse(path.read_text())):
-        if isinstance(node, ast.ImportFrom) and node.module:
-            result.append((node.module, [a.name for a in node.names]))
-        elif isinstance(node, ast.Import):
-            result.extend((a.name, []) for a in node.names)
-    return result
-
-
-def edges(modules: dict[str, Path]) -> dict[str, set[str]]:
-    graph: dict[str, set[str]] = {name: set() for name in modules}
-    for name, path in modules.items():
-        for module, names in imports_of(path):
-            targets = [module] + [f"{module}.{n}" for n in names]
-            graph[name] |= {t for t in targets if t in modules and t != name}
-    return graph
-
-
-def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
-    state: dict[str, int] = {}
-    stack: list[str] = []
-
-    def visit(node: str) -> list[str] | None:
-        state[node] = 1
-        stack.append(node)
-        for nxt in sorted(graph[node]):
-            if state.get(nxt) == 1:
-                return [*stack[stack.index(nxt) :], nxt]
-            if nxt not in state and (cycle := visit(nxt)):
-                return cycle
-        state[node] = 2
-        stack.pop()
-        return None
-
-    for node in sorted(graph):
-        if node not in state and (cycle := visit(node)):
-            return cycle
-    return None
 
 
 def test_the_command_is_a_package_without_stray_modules() -> None:
@@ -108,14 +66,4 @@ def test_each_module_imports_alone_in_a_fresh_interpreter(module: str) -> None:
 
 
 def test_functions_and_modules_are_small() -> None:
-    too_long = []
-    for name, path in cli_modules().items():
-        lines = path.read_text().count("\n")
-        if lines > 400:
-            too_long.append(f"{name}: {lines} lines")
-        for node in ast.walk(ast.parse(path.read_text())):
-            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
-                length = (node.end_lineno or node.lineno) - node.lineno + 1
-                if length > 60:
-                    too_long.append(f"{name}.{node.name}: {length} lines")
-    assert too_long == []
+    assert oversized(cli_modules()) == []

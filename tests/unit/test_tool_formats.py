@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import re
+from types import MappingProxyType
 from typing import Any
 
 import pytest
+from pydantic import BaseModel, ConfigDict, Field
 
 from swe_env.tools import (
     TOOLS,
@@ -19,7 +21,7 @@ from swe_env.tools import (
     render_text_call,
     tool_instructions,
 )
-from swe_env.tools.base import validate_arguments
+from swe_env.tools.base import check_arguments
 
 EDIT_BLOCK = """<tool: edit>
 src/app.py
@@ -264,17 +266,28 @@ def test_parse_with_custom_registry() -> None:
     assert ok(parse_action({"name": "bash", "arguments": {"command": "x"}}, only_bash))
 
 
-def test_validate_arguments_types() -> None:
-    schema = {
-        "type": "object",
-        "properties": {"n": {"type": "integer"}, "f": {"type": "number"}, "b": {"type": "boolean"}},
-        "required": ["n"],
-    }
-    assert validate_arguments(schema, {"n": 1, "f": 1, "b": True, "extra": 1}) is None
-    assert "not boolean" in (validate_arguments(schema, {"n": True}) or "")
-    assert "not boolean" in (validate_arguments(schema, {"n": 1, "f": False}) or "")
-    assert "not integer" in (validate_arguments(schema, {"n": 1, "b": 0}) or "")
-    assert "not null" in (validate_arguments(schema, None) or "")
+@pytest.mark.parametrize(
+    ("arguments", "fragment"),
+    [
+        ({"command": True}, "argument 'command' must be of type string, not boolean"),
+        ({"command": 1.5}, "not number"),
+        ({"command": {"a": 1}}, "not object"),
+        ({"command": b"ls"}, "not bytes"),
+        (None, "arguments must be a JSON object, not null"),
+        ("ls", "arguments must be a JSON object, not string"),
+        ({"cmd": 1}, "missing required argument(s): command; unexpected argument(s): cmd"),
+    ],
+)
+def test_check_arguments_is_strict_and_names_the_argument(arguments: Any, fragment: str) -> None:
+    problem = check_arguments(TOOLS["bash"], arguments)
+    assert problem is not None and fragment in problem and "\n" not in problem
+
+
+def test_check_arguments_accepts_valid_and_coerces_nothing() -> None:
+    assert check_arguments(TOOLS["bash"], MappingProxyType({"command": "ls"})) is None
+    assert check_arguments(TOOLS["edit"], {"path": "a", "old_str": "", "new_str": "b"}) is None
+    assert check_arguments(TOOLS["submit"], {}) is None
+    assert "allowed: none" in (check_arguments(TOOLS["submit"], {"x": 1}) or "")
 
 
 # --- schemas and prompt text -------------------------------------------------------
@@ -327,3 +340,54 @@ def test_openai_instructions_and_bad_format() -> None:
     assert "<tool:" not in text
     with pytest.raises(ValueError, match="unknown action format"):
         tool_instructions("yaml")  # type: ignore[arg-type]
+
+
+# --- a tool carries its own format ------------------------------------------------
+
+
+class _ViewArguments(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    path: str = Field(description="The file to show.")
+
+
+class _ViewTool:
+    """A tool this package does not know: everything about it comes from the tool."""
+
+    name = "view"
+    description = "Show a file."
+    arguments_model = _ViewArguments
+    syntax = "<tool: view>\n[path]\n</tool>"
+    text_help = "Shows the file."
+    text_example = "<tool: view>\nsrc/app.py\n</tool>"
+
+    def parse_text(self, body: str) -> dict[str, Any] | str:
+        return {"path": body.strip()} if body.strip() else "view needs a path."
+
+    def render_text(self, arguments: Any) -> str:
+        return f"<tool: view>\n{arguments['path']}\n</tool>"
+
+    def __call__(self, *_: object) -> Any:
+        raise NotImplementedError
+
+
+def test_a_new_tool_brings_its_schema_text_form_and_prompt() -> None:
+    tools = {**TOOLS, "view": _ViewTool()}
+    call = ok(parse_text_action("look:\n<tool: view>\nsrc/app.py\n</tool>", tools))
+    assert call.arguments == {"path": "src/app.py"}
+    assert render_text_call(call, tools) == "<tool: view>\nsrc/app.py\n</tool>"
+    message = error(parse_text_action("<tool: view>\n</tool>", tools))
+    assert "view needs a path." in message and "<tool: view>\n[path]\n</tool>" in message
+    assert "'path' must be of type string, not integer" in error(
+        parse_openai_call({"name": "view", "arguments": {"path": 3}}, tools)
+    )
+    schema = openai_schemas(tools)[-1]["function"]
+    assert schema["parameters"] == {
+        "type": "object",
+        "properties": {"path": {"type": "string", "description": "The file to show."}},
+        "required": ["path"],
+        "additionalProperties": False,
+    }
+    text = tool_instructions("text", tools)
+    assert "<tool: view>\n[path]\n</tool>\nShows the file." in text
+    assert "<tool: view>\nsrc/app.py\n</tool>" in text

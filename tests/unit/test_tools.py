@@ -19,6 +19,7 @@ from support.local_sandbox import LocalSandbox
 from swe_env.errors import SandboxError
 from swe_env.sandbox.base import CommandResult, Sandbox
 from swe_env.tools import TOOLS, Tool, ToolCall, ToolContext, ToolResult, execute
+from swe_env.tools.bash import BashTool
 from swe_env.tools.edit import apply_edit, find_occurrences
 from swe_env.tools.paths import PathError, ResolvedPath, lexical_resolve, resolve_path
 
@@ -472,13 +473,7 @@ def test_execute_propagates_infrastructure_faults(ctx: ToolContext) -> None:
 
 
 def test_execute_contains_tool_bugs(sandbox: LocalSandbox, ctx: ToolContext) -> None:
-    class Buggy:
-        name = "bash"
-        description = "broken"
-
-        def schema(self) -> dict[str, object]:
-            return TOOLS["bash"].schema()
-
+    class Buggy(BashTool):
         def __call__(self, *_: object) -> ToolResult:
             raise KeyError("bug")
 
