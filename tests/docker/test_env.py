@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import gymnasium
 import pytest
 from gymnasium.utils.env_checker import check_env
@@ -25,7 +27,9 @@ def images(docker_client):
 
 
 def _alive(docker_client, task_id: str) -> list:
-    return docker_client.containers.list(filters={"label": f"{LABEL_PREFIX}.task={task_id}"})
+    """This process's containers of ``task_id`` (other runs on the engine are not ours)."""
+    labels = [f"{LABEL_PREFIX}.task={task_id}", f"{LABEL_PREFIX}.owner-pid={os.getpid()}"]
+    return docker_client.containers.list(filters={"label": labels})
 
 
 def test_make_and_check_env(docker_client):

@@ -5,6 +5,8 @@ Every spoofing patch below leaves the bug unfixed, so none of them may resolve.
 
 from __future__ import annotations
 
+import os
+
 import pytest
 from hack_patches import CONFTEST_FORCE_PASS, TASK_ID, base_file, make_patch
 
@@ -131,7 +133,10 @@ def test_spoof_hanging_test_run(task, tmp_path, docker_client):
     assert result.status == "timeout" and not result.resolved
     assert result.timings["total"] < 40
     leftovers = docker_client.containers.list(
-        all=True, filters={"label": f"{LABEL_PREFIX}.task={task.full_id}"}
+        all=True,
+        filters={
+            "label": [f"{LABEL_PREFIX}.task={task.full_id}", f"{LABEL_PREFIX}.owner-pid={os.getpid()}"]
+        },
     )
     assert leftovers == []
 
