@@ -135,7 +135,10 @@ def test_spoof_hanging_test_run(task, tmp_path, docker_client):
     leftovers = docker_client.containers.list(
         all=True,
         filters={
-            "label": [f"{LABEL_PREFIX}.task={task.full_id}", f"{LABEL_PREFIX}.owner-pid={os.getpid()}"]
+            "label": [
+                f"{LABEL_PREFIX}.task={task.full_id}",
+                f"{LABEL_PREFIX}.owner-pid={os.getpid()}",
+            ]
         },
     )
     assert leftovers == []
