@@ -172,6 +172,9 @@ class ShellSession:
         stream ends. Retired streams are read and dropped on the way. A ``deadline`` of
         0 polls once without waiting."""
         while True:
+            if self._out.eof or self._in.eof:
+                self.alive = False
+                return None
             remaining = max(0.0, deadline - time.monotonic()) if deadline else 0.0
             streams = [s for s in self._streams() if not s.eof]
             try:
