@@ -68,7 +68,8 @@ def owner_labels(episode: str | None = None, task: str | None = None) -> dict[st
 
 
 class DockerSandbox:
-    """A running container from ``image`` with one persistent shell.
+    """A running container from ``image`` with one persistent shell for the agent
+    (:mod:`.agent_shell`) and a private one for the tools (:mod:`.toolshell`).
 
     Use as a context manager, or call :meth:`close`. Nothing is cleaned up in
     ``__del__``; `swe-env gc` removes containers whose owner died.
