@@ -183,6 +183,8 @@ def resolve(config_file: Path | None, flags: dict[str, Any]) -> RolloutConfig:
         data["runner"]["address"] = flags["ray_address"]
     if "concurrency" in flags:
         ray = (data.get("runner") or {}).get("type") == "ray"
+        if not ray:
+            switch_kind(data, "runner", "local")  # keeps a local runner's other settings
         set_path(data, "runner.per_node" if ray else "runner.concurrency", flags["concurrency"])
     return finish_config(data, config_file)
 

@@ -146,6 +146,13 @@ def test_flags_given_beat_the_file(tmp_path, monkeypatch) -> None:
     assert isinstance(replay.policy, ReplayPolicyConfig) and replay.samples == 5
 
 
+def test_concurrency_without_a_config_file_gives_a_local_runner(monkeypatch) -> None:
+    # Regression: the flag alone made a runner mapping without its type (exit 2).
+    args = ["rollout", "--policy", "replay", "--concurrency", "2", "--task", TASK]
+    config = capture_config(monkeypatch, rollout_cli, *args)
+    assert config.runner.type == "local" and config.runner.concurrency == 2
+
+
 def test_run_takes_the_config_too(tmp_path, monkeypatch) -> None:
     path = write(tmp_path / "c.yaml", {"env": {"max_turns": 3}, "samples": 2})
     config = capture_config(monkeypatch, run_cli, "run", "--config", str(path), "--samples", "4")
