@@ -7,11 +7,11 @@ log parser, ``get_eval_tests_report`` and ``get_resolution_status``) on the same
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 
 import pytest
+from support.swebench_helpers import H
 
 from rewards.grade import Grade, grade
 from rewards.parsers import PARSERS
@@ -22,18 +22,6 @@ from swe_env.tasks.spec import TaskSpec
 from swe_env.tasks.swebench import import_swebench
 
 pytestmark = pytest.mark.docker
-
-
-def _helpers():
-    path = Path(__file__).parents[1] / "unit" / "test_swebench_import.py"
-    spec = importlib.util.spec_from_file_location("swebench_import_helpers", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-H = _helpers()
 
 
 @pytest.fixture(scope="module")

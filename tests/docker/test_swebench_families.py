@@ -17,11 +17,11 @@ with the empty one.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 from pathlib import Path
 
 import pytest
+from support.swebench_helpers import H
 
 from rewards.grade import grade
 from swe_env.images.build import ensure_images
@@ -98,17 +98,6 @@ for path in [a for a in sys.argv[1:] if not a.startswith("-")]:
 sys.exit(failed)
 '''
 
-
-def _helpers():
-    path = Path(__file__).parents[1] / "unit" / "test_swebench_import.py"
-    spec = importlib.util.spec_from_file_location("swebench_import_helpers", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-H = _helpers()
 
 # repo, version, base files, executables, test file, its new test, F2P, P2P
 FAMILIES = {

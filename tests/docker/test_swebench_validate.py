@@ -8,30 +8,18 @@ installs no test runner (an environment failure).
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from support.swebench_helpers import H
 
 from swe_env.tasks.native import load_suite
 from swe_env.tasks.quarantine import read_quarantine
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow]
-
-
-def _helpers():
-    path = Path(__file__).parents[1] / "unit" / "test_swebench_import.py"
-    spec = importlib.util.spec_from_file_location("swebench_import_helpers", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-H = _helpers()
 
 
 def swe_env(*args: str) -> subprocess.CompletedProcess:

@@ -5,26 +5,14 @@ variables and log parser. Entries whose Python is not available here are refused
 
 from __future__ import annotations
 
-import importlib.util
 import shlex
 from pathlib import Path
 
 import pytest
+from support.swebench_helpers import H
 
 from swe_env.tasks import swebench_specs as sb
 from swe_env.tasks.swebench import UnsupportedInstance, to_task
-
-
-def _helpers():
-    path = Path(__file__).with_name("test_swebench_import.py")
-    spec = importlib.util.spec_from_file_location("swebench_import_helpers", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-H = _helpers()
 
 
 def _table() -> dict:
