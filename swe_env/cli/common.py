@@ -3,8 +3,10 @@ progress bars, suite loading and image builds."""
 
 from __future__ import annotations
 
+import contextlib
 import tempfile
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
@@ -58,6 +60,23 @@ def interrupted(message: str) -> NoReturn:
     """Report a Ctrl-C in one line and exit 130 (the shell's code for SIGINT)."""
     console.print(f"[yellow]interrupted:[/] {escape(message)}", highlight=False, soft_wrap=True)
     raise typer.Exit(130)
+
+
+@contextlib.contextmanager
+def episode_errors(bars: Progress, out_dir: Path, finished: Callable[[], int]) -> Iterator[None]:
+    """An episode run's Ctrl-C (exit 130, finished episodes kept) and errors (exit 1), each
+    as one line."""
+    try:
+        yield
+    except KeyboardInterrupt:
+        bars.stop()
+        interrupted(
+            f"{finished()} episode(s) finished and saved in {out_dir / 'trajectories.jsonl'}"
+            f"; rerun with --out {out_dir} to run the rest"
+        )
+    except (SweEnvError, RuntimeError, OSError, ValueError) as exc:
+        bars.stop()
+        fail(exc)
 
 
 def engine() -> Any:

@@ -16,8 +16,8 @@ from swe_env.cli.common import (
     build_with_progress,
     console,
     engine,
+    episode_errors,
     fail,
-    interrupted,
     out,
     output_dir,
     progress,
@@ -244,16 +244,10 @@ def execute(config: RolloutConfig, tasks: list[TaskSpec], out_dir: Path) -> _Tal
 
         threading.Thread(target=refresh, daemon=True).start()
         try:
-            run_episodes(config, tasks, out_dir, make_policy, on_start=tally.start, on_done=done)
-        except KeyboardInterrupt:
-            bars.stop()
-            interrupted(
-                f"{tally.done} episode(s) finished and saved in {out_dir / 'trajectories.jsonl'}"
-                f"; rerun with --out {out_dir} to run the rest"
-            )
-        except (RuntimeError, OSError, ValueError) as exc:
-            bars.stop()
-            fail(exc)
+            with episode_errors(bars, out_dir, lambda: tally.done):
+                run_episodes(
+                    config, tasks, out_dir, make_policy, on_start=tally.start, on_done=done
+                )
         finally:
             stop.set()
             if hasattr(make_policy, "close"):

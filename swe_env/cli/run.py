@@ -19,6 +19,7 @@ from swe_env.cli.common import (
     build_with_progress,
     console,
     engine,
+    episode_errors,
     fail,
     input_file,
     interrupted,
@@ -109,17 +110,8 @@ def _run_with_progress(config: RolloutConfig, tasks: list, out_dir: Path) -> lis
             finished[0] += 1
             bars.update(bar, advance=1, note=f"{resolved[0]} resolved")
 
-        try:
+        with episode_errors(bars, out_dir, lambda: finished[0]):
             return run_episodes(config, tasks, out_dir, ReplayPolicy, on_done=done)
-        except KeyboardInterrupt:
-            bars.stop()
-            interrupted(
-                f"{finished[0]} episode(s) finished and saved in {out_dir / 'trajectories.jsonl'}"
-                f"; rerun with --out {out_dir} to run the rest"
-            )
-        except (SweEnvError, OSError, ValueError) as exc:
-            bars.stop()
-            fail(exc)
 
 
 def _print_results(results: list, seconds: float, out_dir: Path) -> None:
