@@ -8,28 +8,15 @@ None of these commands reaches the Docker engine: the input is refused first.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from support.cli import swe_env
 
 TASK = "inicfg-delimiter-in-value"
-
-
-def swe_env(*args: str | Path, cwd: Path | None = None) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "SWE_ENV_TOKEN")}
-    return subprocess.run(
-        [sys.executable, "-m", "swe_env", *map(str, args)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={**env, "NO_COLOR": "1"},
-        cwd=cwd,
-    )
 
 
 def assert_one_error_line(done: subprocess.CompletedProcess, *needles: str) -> str:

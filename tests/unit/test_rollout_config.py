@@ -4,15 +4,14 @@ file is one error line and exit 2. And the one task selector."""
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 import typer
 import yaml
+from support.cli import swe_env
 from typer.testing import CliRunner
 
 from swe_env.cli import app
@@ -31,17 +30,6 @@ from swe_env.tasks import load_suite
 from swe_env.tasks.select import select_tasks
 
 TASK = "inicfg-delimiter-in-value"
-
-
-def swe_env(*args: str | Path) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if k != "COLUMNS"}
-    return subprocess.run(
-        [sys.executable, "-m", "swe_env", *map(str, args)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        env={**env, "NO_COLOR": "1"},
-    )
 
 
 def one_error_line(done: subprocess.CompletedProcess, code: int, *needles: str) -> str:
