@@ -48,6 +48,8 @@ IDLE_GRACE = 0.3
 """After the watchdog says "idle", how long the end marker may still take."""
 MAX_RETIRED = 8
 """Retired streams read and dropped at most; older ones are closed."""
+DROP_BUDGET = 0.2
+"""Seconds spent at most dropping stray output before a command."""
 _TAIL_WINDOW = 1024  # bytes held back from the output while looking for the health block
 
 
@@ -209,14 +211,18 @@ class ShellSession:
             if got or polling:
                 return got
 
-    def drop_pending(self) -> int:
-        """Read and drop whatever is waiting on the streams now; returns the byte count."""
+    def drop_pending(self, budget: float = DROP_BUDGET) -> int:
+        """Read and drop whatever is waiting on the streams now, for at most ``budget``
+        seconds (a background job that prints without end never lets them go quiet);
+        returns the byte count."""
         dropped = 0
-        while True:
+        give_up = time.monotonic() + budget
+        while time.monotonic() < give_up:
             data = self._recv(0.0)
             if not data:
-                return dropped
+                break
             dropped += len(data)
+        return dropped
 
     def send(self, text: str) -> None:
         data = text.encode("utf-8", errors="surrogateescape")
@@ -346,10 +352,12 @@ class ShellSession:
             if payload is None:
                 out.feed(bytes(buf))
                 return RawResult(out, None, "eof")
-            if not payload and time.monotonic() >= deadline:
+            buf += payload
+            # Checked whether or not bytes came: endless output (``yes``) never lets
+            # the stream go quiet, and the deadline must hold all the same.
+            if time.monotonic() >= deadline and find_ending(buf, marker) is None:
                 out.feed(bytes(buf))
                 return RawResult(out, None, "timeout")
-            buf += payload
 
     def close(self, on_close: Callable[[], None] | None = None) -> None:
         self.alive = False

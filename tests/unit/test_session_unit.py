@@ -8,6 +8,7 @@ and writes framed chunks (optionally tiny, and split mid-frame) into that same s
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import random
@@ -369,6 +370,56 @@ def test_timeout_on_silent_command(session: ShellSession) -> None:
     result = session.execute("sleep 0.4", 0.05)
     assert (result.exit_code, result.eof, result.output.text()) == (None, False, "")
     assert session.read_until(session.last_marker, time.monotonic() + 5).exit_code == 0
+
+
+def test_endless_output_still_times_out(session: ShellSession) -> None:
+    """The stream never goes quiet under ``yes``: the deadline must hold anyway (it once
+    waited for a quiet moment that never came, and a CI run hung for an hour)."""
+    start = time.monotonic()
+    result = session.execute("yes", 0.5)
+    assert time.monotonic() - start < 3
+    assert result.status == "timeout" and result.exit_code is None
+    assert result.output.cut > 0
+    assert session.alive
+
+
+class EndlessFeeder:
+    """Writes framed bytes into a socket without pause until stopped."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        self.sock = sock
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._feed, daemon=True)
+        self.thread.start()
+
+    def _feed(self) -> None:
+        chunk = frame(b"y\n" * 4096)
+        with contextlib.suppress(OSError):
+            while not self.stop.is_set():
+                self.sock.sendall(chunk)
+
+    def close(self) -> None:
+        self.stop.set()
+        self.thread.join(5)
+
+
+def test_dropping_stray_output_is_bounded_in_time() -> None:
+    ours, theirs = socket.socketpair()
+    feeder = EndlessFeeder(theirs)
+    try:
+        sess = ShellSession(ours, max_output=1000)
+        start = time.monotonic()
+        dropped = sess.drop_pending(budget=0.3)
+        assert time.monotonic() - start < 2
+        assert dropped > 0
+        start = time.monotonic()
+        result = sess.read_until(b"never-comes", time.monotonic() + 0.3)
+        assert time.monotonic() - start < 2
+        assert result.status == "timeout" and result.output.cut > 0
+    finally:
+        feeder.close()
+        ours.close()
+        theirs.close()
 
 
 def test_output_between_commands_is_dropped(session: ShellSession) -> None:
