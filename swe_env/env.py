@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import gymnasium
 
 from swe_env.env_config import RewardName, SWEEnvConfig
+from swe_env.errors import SandboxDestroyed
 from swe_env.sandbox.provider import SandboxProvider
 from swe_env.spaces import UnicodeText
 from swe_env.tasks.native import load_suite
@@ -185,7 +186,10 @@ class SWEEnv(gymnasium.Env[str, Any]):
             raise RuntimeError("the episode is over; call reset()")
         self._turn += 1
         t0 = time.monotonic()
-        result = execute(self.sandbox, action, self._ctx)
+        try:
+            result = execute(self.sandbox, action, self._ctx)
+        except SandboxDestroyed as exc:
+            return self._destroyed(exc)
         timings = {"tool": time.monotonic() - t0}
         # Timings go into info only at the end of the episode: per-step info must be
         # deterministic for a given seed and action (gymnasium's env checker compares it).
@@ -227,6 +231,17 @@ class SWEEnv(gymnasium.Env[str, Any]):
         elif self.config.budget_note:
             obs += self._budget()
         return obs, reward, terminated, truncated, info
+
+    def _destroyed(self, exc: SandboxDestroyed) -> tuple[str, float, bool, bool, dict[str, Any]]:
+        """The agent's commands destroyed the container: the episode ends as its failure
+        (nothing left to grade), never as an infrastructure fault to retry."""
+        assert self.task is not None
+        self._done = True
+        info = {"task_id": self.task.full_id, "turn": self._turn, "ok": False}
+        info |= {"error_kind": "sandbox_destroyed", "termination": "sandbox_destroyed"}
+        info["timings"] = {"episode": time.monotonic() - self._started}
+        reward = -1.0 if self.config.reward == "binary_pm1" else 0.0
+        return f"{exc}. The episode is over.", reward, True, False, info
 
     def _disk_overrun(self, final: bool) -> str | None:
         """Why the container's disk budget was crossed, or ``None``.

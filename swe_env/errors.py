@@ -32,6 +32,12 @@ class SandboxError(SweEnvError, RuntimeError):
     """The container or its session broke in a way the agent did not cause."""
 
 
+class SandboxDestroyed(SweEnvError, RuntimeError):
+    """The agent's own commands left the container unable to run (its main process exits
+    at once on restart: the filesystem it needs was deleted). Not an infrastructure
+    fault: :class:`~swe_env.env.SWEEnv` ends the episode as the agent's failure."""
+
+
 class SandboxClosed(SandboxError):
     """An operation was attempted on a closed sandbox."""
 

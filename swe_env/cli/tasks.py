@@ -106,7 +106,14 @@ def validate_with_progress(tasks, client, workers: int, quarantine: Path | None)
         verdict = "[green]ok[/]" if v.ok else f"[red]{v.reason}[/]"
         table.add_row(v.task_id, v.empty, f2p, v.gold, verdict)
     out.print(table)
-    bad = {v.task_id.rpartition("/")[2]: v.reason for v in results if v.reason and not v.infra}
+    stand_ins = {t.id: t.metadata.get("python_substitute") for t in tasks}
+    bad = {}
+    for v in results:
+        if v.reason and not v.infra:
+            tid = v.task_id.rpartition("/")[2]
+            sub = stand_ins.get(tid)
+            note = f" (on Python {sub['used']} standing in for {sub['asked']})" if sub else ""
+            bad[tid] = v.reason + note
     if quarantine is not None:
         cleared = [v.task_id.rpartition("/")[2] for v in results if v.ok]
         update_quarantine(quarantine, bad, cleared)  # type: ignore[arg-type]
@@ -137,6 +144,14 @@ def tasks_import_swebench(
         bool, typer.Option(help="Validate the imported tasks; quarantine the broken ones.")
     ] = False,
     workers: Annotated[int, typer.Option(help="Parallel validations (with --validate).")] = 2,
+    nearest_python: Annotated[
+        bool,
+        typer.Option(
+            help="Build specs asking for a Python Debian lacks (3.5-3.8, 3.10, 3.12) on the "
+            "nearest newer one (3.9, 3.11, 3.13). Such tasks stay quarantined until they "
+            "validate (use with --validate, or run tasks validate later)."
+        ),
+    ] = False,
 ) -> None:
     """Convert SWE-bench instances into a native suite (one task.yaml per instance)."""
     from swe_env.tasks.swebench import import_swebench, load_spec_file
@@ -150,7 +165,12 @@ def tasks_import_swebench(
     try:
         specs = load_spec_file(spec_file) if spec_file else None
         report = import_swebench(
-            file, out_dir, mirror=repo_mirror, git_url_template=git_url_template, specs=specs
+            file,
+            out_dir,
+            mirror=repo_mirror,
+            git_url_template=git_url_template,
+            specs=specs,
+            nearest_python=nearest_python,
         )
     except (SweEnvError, OSError) as exc:
         fail(exc)
@@ -168,20 +188,29 @@ def tasks_import_swebench(
 def tasks_coverage(
     file: Annotated[
         Path | None,
-        typer.Argument(help="Official SWE-bench records (JSON or JSONL); none: the spec table."),
+        typer.Argument(
+            help="SWE-bench records (JSON or JSONL; each needs repo and version, so a "
+            "listing of instances will do); none: the spec table."
+        ),
     ] = None,
     out_file: Annotated[
         Path | None, typer.Option("--out", help="Also write the table (Markdown, or .json).")
     ] = None,
+    nearest_python: Annotated[
+        bool,
+        typer.Option(help="Count what import-swebench --nearest-python would make importable."),
+    ] = False,
 ) -> None:
     """Which SWE-bench instances can run here, and why not the others (skip reasons)."""
     import dataclasses
 
     from swe_env.tasks import swebench_coverage as cov
-    from swe_env.tasks.swebench import load_swebench
 
     try:
-        rows = cov.from_records(load_swebench(file, errors=[])) if file else cov.from_spec_table()
+        if file:
+            rows = cov.from_records(cov.load_records(file), nearest_python)
+        else:
+            rows = cov.from_spec_table(nearest_python)
     except SweEnvError as exc:
         fail(exc)
     text = cov.markdown(rows, "instances" if file else "versions")

@@ -32,19 +32,23 @@ from typing import Any
 import docker.errors
 import requests.exceptions
 
-from swe_env.errors import SandboxError
+from swe_env.errors import SandboxDestroyed, SandboxError
 from swe_env.sandbox.base import CommandResult, Ended
 from swe_env.sandbox.config import DockerSandboxConfig
 from swe_env.sandbox.framing import lowered_limits
-from swe_env.sandbox.session import RawResult, ShellSession
+from swe_env.sandbox.session import FORK_FAILURE, RawResult, ShellSession
 from swe_env.sandbox.toolshell import ToolShell, close_quietly, raw_socket, read_first_line
 
 # Kills every process in the container except init (pid 1) and the pids given in $1
 # (space-separated: the container's main process, shells to keep) and itself. SIGSTOP
-# first so a fork bomb cannot outrun the SIGKILLs.
+# first so a fork bomb cannot outrun the SIGKILLs; children forked between the listing and
+# the signals are caught by a later round. Exits 0 only when nothing is left (builtins
+# only: no fork, so it works while a bomb holds the pids limit); 3 when rounds ran out.
 REAPER = r"""
 keep=" $1 "
-for round in 1 2 3 4 5 6 7 8; do
+round=0
+while [ $round -lt 200 ]; do
+  round=$((round + 1))
   victims=""
   for d in /proc/[0-9]*; do
     pid=${d#/proc/}
@@ -56,9 +60,9 @@ for round in 1 2 3 4 5 6 7 8; do
   kill -STOP $victims 2>/dev/null
   kill -KILL $victims 2>/dev/null
 done
+exit 3
 """
 
-FORK_FAILURE = "Resource temporarily unavailable"
 FULL_CHECK_EVERY = 8
 """Every this many commands the framing runs its full check (task count, limits)."""
 _LIMIT_WORDS = re.compile(r"ulimit|prlimit")
@@ -191,14 +195,21 @@ class AgentShell:
             return f"a new shell session was started: {RESET}", False
         except SandboxError:
             pass
+        return self._restart_container(), True
+
+    def _restart_container(self) -> str:
+        """Restart the container (kill + start, files kept) and start a shell in it.
+
+        Raises:
+            SandboxError: the container could not be revived.
+        """
         self.tools.close()
         self._revive()
         self._main_pid = 0
         self.start()
         return (
             "the container was restarted (every process was killed; files are kept) "
-            f"and a new shell session was started: {RESET}",
-            True,
+            f"and a new shell session was started: {RESET}"
         )
 
     def close(self) -> None:
@@ -232,20 +243,42 @@ class AgentShell:
         full = self._count % FULL_CHECK_EVERY == 0 or _LIMIT_WORDS.search(command) is not None
         self._notes = out.notes
         raw = session.execute(
-            command, timeout, watchdog=self._watch, switch=switch, own_tasks=own, full=full
+            command,
+            timeout,
+            watchdog=self._watch,
+            switch=switch,
+            own_tasks=own,
+            full=full,
+            on_fork_failure=lambda: self._free_pids(out, midway=True),
         )
         ended = self._conclude(raw, timeout, out)
         if raw.exit_code == 137 and ended == "exit":
             out.notes.append("exit code 137: the process was killed (out of memory?)")
-        if FORK_FAILURE in raw.output.text() and self._session is not None:
-            # Fork failures mean the pids limit is exhausted (a fork bomb): free it.
-            self.reap(self._session.pid, self._session.keeper, self.tools.pid)
-            self._session.holders = False
-            out.notes.append(
-                f"the process limit ({self._config.pids_limit}) was reached; "
-                "every process except the shell was killed"
-            )
+        if FORK_FAILURE.decode() in raw.output.text() and self._session is not None:
+            self._free_pids(out)
         return out.result(raw, ended, started)
+
+    def _free_pids(self, out: _Outcome, midway: bool = False) -> None:
+        """Fork failures mean the pids limit is exhausted (a fork bomb): kill everything
+        but the shell. ``midway``: while the command runs (bash retries the fork, so the
+        command goes on); after it, when even that fails (the reaper could not start, or
+        the bomb outran it), restart the container."""
+        session = self._session
+        assert session is not None
+        limit = f"the process limit ({self._config.pids_limit}) was reached"
+        note = f"{limit}; every process except the shell was killed"
+        if self.reap(session.pid, session.keeper, self.tools.pid):
+            session.holders = False
+            if note not in out.notes:
+                out.notes.append(note)
+            return
+        if midway:
+            return
+        self.restarts += 1
+        session.close()
+        self._session = None
+        out.notes.append(f"{limit}; {self._restart_container()}")
+        out.restarted = out.container = True
 
     def _conclude(self, raw: RawResult, timeout: float, out: _Outcome) -> Ended:
         """Recover from whatever the command did; returns how it ended."""
@@ -283,6 +316,8 @@ class AgentShell:
             note, container = self.restart()
         except SandboxError as exc:
             if not self._container_running():
+                if (destroyed := self._destroyed()) is not None:
+                    raise destroyed from exc
                 raise
             out.notes.append(f"no shell could be started: {exc}")
             return False
@@ -290,6 +325,22 @@ class AgentShell:
         out.restarted = True
         out.container = out.container or container
         return True
+
+    def _destroyed(self) -> SandboxDestroyed | None:
+        """The error to raise when the stopped container's main process could not even
+        be found or run (exit 126/127): the agent deleted what it needs."""
+        try:
+            state = self._container().attrs.get("State") or {}
+        except _API_ERRORS:
+            return None
+        code = state.get("ExitCode")
+        if state.get("Status") == "exited" and code in (126, 127):
+            return SandboxDestroyed(
+                f"the container can no longer run: its main process exits with {code} "
+                "(command not found or not executable), so the commands run in it "
+                "destroyed its filesystem"
+            )
+        return None
 
     def _container_running(self) -> bool:
         try:

@@ -48,6 +48,8 @@ IDLE_GRACE = 0.3
 """After the watchdog says "idle", how long the end marker may still take."""
 MAX_RETIRED = 8
 """Retired streams read and dropped at most; older ones are closed."""
+FORK_FAILURE = b"Resource temporarily unavailable"
+"""What bash (and most programs) print when fork fails: EAGAIN, the pids limit is full."""
 DROP_BUDGET = 0.2
 """Seconds spent at most dropping stray output before a command."""
 _TAIL_WINDOW = 1024  # bytes held back from the output while looking for the health block
@@ -264,13 +266,14 @@ class ShellSession:
         switch: tuple[socket.socket, int] | None = None,
         own_tasks: int | None = None,
         full: bool = False,
+        on_fork_failure: Callable[[], None] | None = None,
     ) -> RawResult:
         """Run one command; stop reading at ``timeout`` (the caller handles recovery).
 
         ``switch``: a new stream (socket, pid of the process whose stdout it is) that
         the shell moves its output to before running the command. ``own_tasks`` and
         ``full``: see :func:`~swe_env.sandbox.framing.frame_command` (``own_tasks`` is
-        sent only when it changes).
+        sent only when it changes). ``on_fork_failure``: see :meth:`read_until`.
         """
         self.drop_pending()
         if own_tasks == self._own_tasks:
@@ -284,7 +287,8 @@ class ShellSession:
         self.send(frame.line)
         if switch is not None:
             self._switch(*switch)
-        return self.read_until(frame.marker, time.monotonic() + timeout, max_output, watchdog)
+        deadline = time.monotonic() + timeout
+        return self.read_until(frame.marker, deadline, max_output, watchdog, on_fork_failure)
 
     def _switch(self, sock: socket.socket, keeper: int) -> None:
         sock.setblocking(False)
@@ -305,9 +309,12 @@ class ShellSession:
         deadline: float,
         max_output: int | None = None,
         watchdog: Watchdog | None = None,
+        on_fork_failure: Callable[[], None] | None = None,
     ) -> RawResult:
         """Collect output until ``marker``'s status line, the deadline, EOF, or a
-        watchdog verdict."""
+        watchdog verdict. ``on_fork_failure`` is called once, as soon as the output shows
+        that a fork failed (the pids limit is full: a fork bomb, most likely), so the
+        owner can free it while bash still retries the fork."""
         out = OutputBuffer(max_output or self._max_output)
         buf = bytearray()
         started = time.monotonic()
@@ -353,6 +360,9 @@ class ShellSession:
                 out.feed(bytes(buf))
                 return RawResult(out, None, "eof")
             buf += payload
+            if on_fork_failure is not None and FORK_FAILURE in buf[-len(payload) - 40 :]:
+                on_fork_failure()
+                on_fork_failure = None
             # Checked whether or not bytes came: endless output (``yes``) never lets
             # the stream go quiet, and the deadline must hold all the same.
             if time.monotonic() >= deadline and find_ending(buf, marker) is None:

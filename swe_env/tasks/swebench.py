@@ -25,7 +25,6 @@ from swe_env.tasks.native import load_task
 from swe_env.tasks.spec import GitSource, MirrorSource, TaskSpec
 from swe_env.tasks.swebench_specs import (
     NETWORK_REPOS,
-    PYTHONS,
     Specs,
     UnsupportedInstance,
     _environment,
@@ -33,6 +32,7 @@ from swe_env.tasks.swebench_specs import (
     _log_parser,
     directives_for,
     lookup_spec,
+    python_for,
     scm_version,
 )
 
@@ -47,6 +47,7 @@ __all__ = [
     "lookup_spec",
     "mirror_git_dir",
     "normalize_record",
+    "raw_records",
     "scm_version",
     "to_task",
     "write_task",
@@ -88,6 +89,9 @@ class ImportReport:
     imported: list[str] = field(default_factory=list)
     skipped: dict[str, str] = field(default_factory=dict)
     errors: list[RecordError] = field(default_factory=list)
+    substituted: dict[str, str] = field(default_factory=dict)
+    """Imported ids built on a stand-in Python (id → "3.9 for 3.8"): quarantined until
+    they validate."""
 
 
 # -- mirrors ---------------------------------------------------------------------------------
@@ -149,7 +153,13 @@ def normalize_record(raw: Any) -> tuple[Record | None, list[str]]:
     return rec, []
 
 
-def _raw_items(path: Path) -> Iterator[tuple[str, Any]]:
+def raw_records(path: Path) -> Iterator[tuple[str, Any]]:
+    """``(where, record)`` of a JSON list or JSONL file, unchecked; a line that is not JSON
+    comes as a :class:`RecordError`.
+
+    Raises:
+        TaskError: the file cannot be read, or is a broken JSON list.
+    """
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
@@ -178,7 +188,7 @@ def load_swebench(path: Path, *, errors: list[RecordError] | None = None) -> lis
     found: list[RecordError] = []
     records: list[Record] = []
     seen: dict[str, str] = {}
-    for where, raw in _raw_items(path):
+    for where, raw in raw_records(path):
         rec, problems = (
             (None, [raw.message]) if isinstance(raw, RecordError) else normalize_record(raw)
         )
@@ -234,13 +244,15 @@ def to_task(
     mirror: Path | None,
     git_url: str | None = None,
     specs: Specs | None = None,
+    nearest_python: bool = False,
 ) -> TaskSpec:
     """One SWE-bench record as a :class:`TaskSpec` with ``grading="swebench"``.
 
     ``mirror`` holds git mirrors (:func:`mirror_git_dir`); without one, ``git_url`` is a clone
     URL template with ``{repo}``, ``{owner}``, ``{name}``. ``specs`` (``{repo: {version:
     spec}}``: swebench's spec fields, plus optional ``log_parser``, ``reqs_paths`` and
-    ``env_yml_paths``) take precedence over swebench's table.
+    ``env_yml_paths``) take precedence over swebench's table. ``nearest_python``: build a
+    spec whose Python Debian lacks with its stand-in (:func:`python_for`).
 
     Raises:
         UnsupportedInstance: not runnable here (Python version; no spec, test command,
@@ -254,9 +266,12 @@ def to_task(
         spec = lookup_spec(rec["repo"], rec["version"], specs)
         if "python" not in spec:
             raise UnsupportedInstance("not a Python repository (its spec names no Python)")
-        if str(spec["python"]) not in PYTHONS:
-            have = ", ".join(PYTHONS)
-            raise UnsupportedInstance(f"needs Python {spec['python']}; only {have} are available")
+        asked = str(spec["python"])
+        if (python := python_for(asked, nearest_python)) != asked:
+            spec = {**spec, "python": python}
+            meta_extra = {"python_substitute": {"asked": asked, "used": python}}
+        else:
+            meta_extra = {}
         if not isinstance(spec.get("test_cmd"), str):
             raise UnsupportedInstance("its spec has no (single) test command")
         if not rec["FAIL_TO_PASS"]:
@@ -278,7 +293,7 @@ def to_task(
             gold_patch=rec["patch"] or None,
             log_parser=_log_parser(rec["repo"], spec),
             grading="swebench",
-            metadata=metadata | {"needs_network": network} | meta,
+            metadata=metadata | {"needs_network": network} | meta | meta_extra,
         )
     except TaskError as exc:
         raise type(exc)(f"{rec['instance_id']}: {exc}") from None
@@ -338,20 +353,36 @@ def import_swebench(
     mirror: Path | None,
     git_url_template: str | None,
     specs: Specs | None = None,
+    nearest_python: bool = False,
 ) -> ImportReport:
     """Import every record of ``file`` into the native suite directory ``out``: malformed
     records go to ``errors``, those :func:`to_task` rejects to ``skipped``, the rest written.
+    Tasks built on a stand-in Python (``nearest_python``) go into the suite's quarantine
+    until ``swe-env tasks validate`` passes them.
 
     Raises:
         TaskError: the file itself cannot be read.
     """
+    from swe_env.tasks.quarantine import update_quarantine
+
     report = ImportReport(out=out)
     for rec in load_swebench(file, errors=report.errors):
         iid = rec["instance_id"]
         try:
-            write_task(to_task(rec, mirror=mirror, git_url=git_url_template, specs=specs), out)
+            task = to_task(
+                rec, mirror=mirror, git_url=git_url_template, specs=specs,
+                nearest_python=nearest_python,
+            )
+            write_task(task, out)
         except TaskError as exc:
             report.skipped[iid] = str(exc).removeprefix(f"{iid}: ")
-        else:
-            report.imported.append(iid)
+            continue
+        report.imported.append(iid)
+        if sub := task.metadata.get("python_substitute"):
+            report.substituted[iid] = f"{sub['used']} for {sub['asked']}"
+    pending = {
+        iid: f"Python {how} (nearest stand-in): not validated yet" for iid, how in report.substituted.items()
+    }
+    if pending:
+        update_quarantine(out, pending)
     return report

@@ -21,11 +21,15 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
-from swe_env.tasks.swebench_specs import NETWORK_REPOS, PYTHONS, _swebench
+from swe_env.tasks.swebench_specs import NEAREST_PYTHON, NETWORK_REPOS, PYTHONS, _swebench
 
-__all__ = ["CoverageRow", "from_records", "from_spec_table", "markdown", "skip_reason"]
+STAND_IN = "importable on a stand-in Python"
+"""The outcome of a row that only ``--nearest-python`` makes importable (then validated)."""
+
+__all__ = ["STAND_IN", "CoverageRow", "from_records", "load_records", "from_spec_table", "markdown", "skip_reason"]
 
 _DOWNLOAD = re.compile(r"\b(wget|curl)\b|\bgit clone\b|https?://|\bgit\+")
 
@@ -43,14 +47,24 @@ class CoverageRow:
     """Records of this repository and version (0 for the spec table alone)."""
 
 
-def skip_reason(repo: str, spec: Mapping[str, Any] | None, test_patch: str = "") -> str | None:
-    """Why instances of ``repo`` with ``spec`` cannot run here (``None``: they can)."""
+def skip_reason(
+    repo: str, spec: Mapping[str, Any] | None, test_patch: str = "", nearest: bool = False
+) -> str | None:
+    """Why instances of ``repo`` with ``spec`` cannot run here (``None``: they can;
+    :data:`STAND_IN`: they can with ``nearest``, on the stand-in Python)."""
     if spec is None:
         return "no spec"
     if "python" not in spec:
         return "not Python"
-    if str(spec["python"]) not in PYTHONS:
+    asked = str(spec["python"])
+    stand_in = nearest and asked not in PYTHONS and asked in NEAREST_PYTHON
+    if asked not in PYTHONS and not stand_in:
         return f"python {spec['python']}"
+    other = _other_reason(repo, spec, test_patch)
+    return other or (STAND_IN if stand_in else None)
+
+
+def _other_reason(repo: str, spec: Mapping[str, Any], test_patch: str) -> str | None:
     if not isinstance(spec.get("test_cmd"), str):
         return "no test command"
     parsers = _swebench("log_parsers", "MAP_REPO_TO_PARSER") or {}
@@ -74,17 +88,19 @@ def _table() -> Mapping[str, Mapping[str, Mapping[str, Any]]]:
     return table
 
 
-def from_spec_table() -> list[CoverageRow]:
-    """One row per repository and version of the spec table."""
+def from_spec_table(nearest: bool = False) -> list[CoverageRow]:
+    """One row per repository and version of the spec table (``nearest``: count stand-in
+    Pythons, see :func:`skip_reason`)."""
     rows = []
     for repo, versions in sorted(_table().items()):
         for version, spec in versions.items():
             python = str(spec.get("python", "-"))
-            rows.append(CoverageRow(repo, str(version), python, skip_reason(repo, spec)))
+            reason = skip_reason(repo, spec, nearest=nearest)
+            rows.append(CoverageRow(repo, str(version), python, reason))
     return rows
 
 
-def from_records(records: Iterable[Mapping[str, Any]]) -> list[CoverageRow]:
+def from_records(records: Iterable[Mapping[str, Any]], nearest: bool = False) -> list[CoverageRow]:
     """Rows of official records, grouped by repository, version and outcome."""
     table = _table()
     counts: Counter[tuple[str, str, str, str | None]] = Counter()
@@ -92,7 +108,7 @@ def from_records(records: Iterable[Mapping[str, Any]]) -> list[CoverageRow]:
         repo, version = str(rec.get("repo")), str(rec.get("version"))
         spec = table.get(repo, {}).get(version)
         python = str(spec.get("python", "-")) if spec else "-"
-        reason = skip_reason(repo, spec, str(rec.get("test_patch") or ""))
+        reason = skip_reason(repo, spec, str(rec.get("test_patch") or ""), nearest)
         counts[(repo, version, python, reason)] += 1
     return [CoverageRow(r, v, p, why, n) for (r, v, p, why), n in sorted(counts.items(), key=str)]
 
@@ -125,3 +141,25 @@ def markdown(rows: list[CoverageRow], unit: str) -> str:
     if other:
         lines += ["", f"Not Python ({len(other)} repositories): " + ", ".join(other) + "."]
     return "\n".join(lines) + "\n"
+
+
+def load_records(path: Path) -> list[dict[str, Any]]:
+    """Records of a JSON list or JSONL file for coverage: each needs only ``repo`` and
+    ``version`` (``test_patch`` is read when present), so a listing of a benchmark's
+    instances does as well as the full records.
+
+    Raises:
+        TaskError: the file cannot be read, or a record is not an object with a ``repo``
+            and a ``version``.
+    """
+    from swe_env.errors import TaskError
+    from swe_env.tasks.swebench import raw_records
+
+    records, bad = [], []
+    for where, raw in raw_records(path):
+        ok = isinstance(raw, dict) and raw.get("repo") and raw.get("version") is not None
+        (records if ok else bad).append(raw if ok else where)
+    if bad:
+        more = f" (and {len(bad) - 5} more)" if len(bad) > 5 else ""
+        raise TaskError(f"records without a repo and version: {', '.join(bad[:5])}{more}")
+    return records

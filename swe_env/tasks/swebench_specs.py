@@ -7,8 +7,9 @@ environment variables and log parser (``swebench:<repo>``). Where a pip venv on 
 differ from the official conda images, it differs so:
 
 - **Python**: the venv is made from Debian's interpreter (bullseye 3.9, bookworm 3.11,
-  trixie 3.13); a spec asking for another is refused (``UnsupportedInstance``), never
-  approximated.
+  trixie 3.13). A spec asking for another is refused (``UnsupportedInstance``), unless the
+  import is asked for the nearest stand-in (:data:`NEAREST_PYTHON`): then the task records
+  ``python_substitute`` and is quarantined until validation passes on the stand-in.
 - **packages**: a conda package list is installed with pip (``numpy=1.21`` becomes
   ``numpy==1.21.*``); conda-only names (compilers, gtk, pyqt, ...) are dropped and listed
   in the task's metadata; ``requirements.txt`` and ``environment.yml`` are read from the
@@ -48,6 +49,12 @@ from swe_env.errors import TaskError
 from swe_env.tasks.spec import EnvironmentSpec
 
 PYTHONS = ("3.9", "3.11", "3.13")
+NEAREST_PYTHON = {"3.5": "3.9", "3.6": "3.9", "3.7": "3.9", "3.8": "3.9", "3.10": "3.11"}
+NEAREST_PYTHON |= {"3.12": "3.13"}
+"""Stand-ins for the Pythons Debian does not ship here, used only when asked
+(``--nearest-python``): the nearest newer one, which still parses the code written for the
+older. A task made so records ``python_substitute`` in its metadata and stays quarantined
+until validation passes with the stand-in."""
 SEED = ("pip==24.0", "setuptools==69.5.1", "wheel==0.43.0")
 """pip, setuptools and wheel of about the dataset's era, installed first in every venv."""
 PARSER_PREFIX = "swebench:"  # equals rewards.swebench_parsers.PREFIX
@@ -64,6 +71,22 @@ Specs = Mapping[str, Mapping[str, Mapping[str, Any]]]
 
 class UnsupportedInstance(TaskError):
     """A well-formed instance that cannot become a runnable task here (reported, skipped)."""
+
+
+def python_for(asked: str, nearest: bool) -> str:
+    """The Python to build for a spec asking for ``asked``: itself when Debian has it,
+    else (with ``nearest``) its stand-in from :data:`NEAREST_PYTHON`.
+
+    Raises:
+        UnsupportedInstance: neither is available.
+    """
+    if asked in PYTHONS:
+        return asked
+    stand_in = NEAREST_PYTHON.get(asked)
+    if nearest and stand_in:
+        return stand_in
+    hint = f" (--nearest-python would try {stand_in})" if stand_in else ""
+    raise UnsupportedInstance(f"needs Python {asked}; only {', '.join(PYTHONS)} are available{hint}")
 
 
 def _git(git_dir: Path, *args: str) -> str | None:

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from swe_env.errors import SandboxClosed
+from swe_env.errors import SandboxClosed, SandboxDestroyed
 from swe_env.sandbox.base import Sandbox
 from swe_env.sandbox.docker import KEPT_CAPABILITIES, LABEL_PREFIX
 
@@ -133,17 +133,24 @@ def test_fork_bomb(sandbox):
     sandbox.run(":(){ :|:& };:", timeout=5)
     result = sandbox.run("sleep 1; ls / >/dev/null; echo done", timeout=5)
     assert time.monotonic() - started < 45  # generous: CI machines are loaded
-    assert sandbox.run("ls /testbed >/dev/null && echo usable", timeout=10).output == "usable\n"
-    if "process limit" in result.render():
-        assert result.timed_out or result.exit_code is not None
+    # The bomb runs in the background and fills the pids limit; the next command's fork
+    # fails, and the reaper frees the limit while bash still retries, so it completes.
+    usable = sandbox.run("ls /testbed >/dev/null && echo usable", timeout=10)
+    assert usable.exit_code == 0 and usable.output.endswith("usable\n"), usable.render()
+    if "process limit" in (result.render() + usable.render()):
+        assert "every process except the shell was killed" in result.render() + usable.render()
+    assert int(sandbox.run("ls -d /proc/[0-9]* | wc -l").output) < 20  # nothing of it left
 
 
 @pytest.mark.slow
 def test_rm_rf_root_cannot_touch_the_host(sandbox, tmp_path):
     marker = tmp_path / "host-marker"
     marker.write_text("still here")
-    result = sandbox.run("rm -rf --no-preserve-root / 2>/dev/null; echo gone", timeout=15)
-    assert result.timed_out or "gone" in result.output
+    try:
+        result = sandbox.run("rm -rf --no-preserve-root / 2>/dev/null; echo gone", timeout=15)
+        assert result.timed_out or "gone" in result.output
+    except SandboxDestroyed:
+        pass  # the restart found the container's own filesystem gone: the agent's doing
     assert marker.read_text() == "still here"
     assert os.path.exists("/usr/bin/env")
 

@@ -12,6 +12,7 @@ import contextlib
 import errno
 import os
 import random
+import select
 import socket
 import struct
 import subprocess
@@ -407,6 +408,7 @@ def test_dropping_stray_output_is_bounded_in_time() -> None:
     ours, theirs = socket.socketpair()
     feeder = EndlessFeeder(theirs)
     try:
+        assert select.select([ours], [], [], 5)[0]  # the feeder has started writing
         sess = ShellSession(ours, max_output=1000)
         start = time.monotonic()
         dropped = sess.drop_pending(budget=0.3)

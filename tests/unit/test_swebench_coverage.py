@@ -9,7 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from swe_env.tasks.swebench_coverage import from_records, from_spec_table, skip_reason, totals
+from swe_env.tasks.swebench_coverage import (
+    STAND_IN,
+    from_records,
+    from_spec_table,
+    skip_reason,
+    totals,
+)
 
 FLASK = {"python": "3.11", "test_cmd": "pytest -rA"}
 
@@ -30,6 +36,19 @@ FLASK = {"python": "3.11", "test_cmd": "pytest -rA"}
 )  # fmt: skip
 def test_skip_reasons(repo: str, spec: dict | None, patch: str, reason: str | None) -> None:
     assert skip_reason(repo, spec, patch) == reason
+
+
+def test_stand_in_pythons_are_counted_only_when_asked() -> None:
+    spec = {"python": "3.8", "test_cmd": "pytest -rA"}
+    assert skip_reason("pallets/flask", spec) == "python 3.8"
+    assert skip_reason("pallets/flask", spec, nearest=True) == STAND_IN
+    # another reason still wins over the stand-in
+    assert skip_reason("psf/requests", spec, nearest=True) == "network at test time"
+    assert skip_reason("a/b", {"python": "2.7", "test_cmd": "x"}, nearest=True) == "python 2.7"
+    plain, wide = totals(from_spec_table()), totals(from_spec_table(nearest=True))
+    assert wide.get(STAND_IN, 0) > 0 and STAND_IN not in plain
+    assert wide["importable"] == plain["importable"]
+    assert sum(wide.values()) == sum(plain.values())
 
 
 def test_spec_table_rows_match_the_importer() -> None:
@@ -59,3 +78,19 @@ def test_records_are_counted_per_instance(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert "| importable | 2 | 50% |" in done.stdout
     assert json.loads(out.read_text())["totals"] == {"importable": 2, "python 3.8": 1, "no spec": 1}
+
+
+def test_coverage_needs_only_repo_and_version(tmp_path: Path) -> None:
+    from swe_env.errors import TaskError
+    from swe_env.tasks.swebench_coverage import load_records
+
+    listing = tmp_path / "listing.json"
+    items = [{"id": "a", "repo": "sympy/sympy", "version": "1.12"}]
+    items.append({"id": "b", "repo": "django/django", "version": 4.0})
+    listing.write_text(json.dumps(items))
+    rows = from_records(load_records(listing))
+    assert totals(rows) == {"importable": 1, "python 3.8": 1}
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"repo": "a/b"}\n[1]\n')
+    with pytest.raises(TaskError, match=r"bad\.jsonl:1, .*bad\.jsonl:2"):
+        load_records(bad)

@@ -576,7 +576,8 @@ def test_import_reports_bad_lines_and_skips_but_imports_the_rest(calc, tmp_path:
     report = import_swebench(data, out, mirror=mirror, git_url_template=None, specs=SPECS)
     assert report.imported == [IID]
     assert report.skipped == {
-        "django__django-1": "needs Python 3.6; only 3.9, 3.11, 3.13 are available"
+        "django__django-1": "needs Python 3.6; only 3.9, 3.11, 3.13 are available "
+        "(--nearest-python would try 3.9)"
     }
     assert {e.where for e in report.errors} == {f"{data}:2", f"{data}:4"}
     assert [t.id for t in load_suite(str(out))] == [IID]
@@ -643,3 +644,45 @@ def test_awkward_text_round_trips_and_what_cannot_is_skipped(calc, tmp_path: Pat
     crlf = info["gold"].replace("\n", "\r\n")
     assert load_task(out / "acme__calc-2").gold_patch == crlf
     assert sorted(p.name for p in out.iterdir()) == [IID, "acme__calc-2"]
+
+
+# -- stand-in Pythons (--nearest-python) -----------------------------------------------------
+def test_a_missing_python_is_refused_unless_a_stand_in_is_asked_for(calc, tmp_path) -> None:
+    mirror, info = calc
+    specs = {REPO: {"1.0": {**SPECS[REPO]["1.0"], "python": "3.8"}}}
+    with pytest.raises(UnsupportedInstance, match=r"needs Python 3\.8.*would try 3\.9"):
+        to_task(calc_record(info), mirror=mirror, specs=specs)
+    task = to_task(calc_record(info), mirror=mirror, specs=specs, nearest_python=True)
+    assert task.environment.python == "3.9"
+    assert task.metadata["python_substitute"] == {"asked": "3.8", "used": "3.9"}
+    native = to_task(calc_record(info), mirror=mirror, specs=SPECS, nearest_python=True)
+    assert "python_substitute" not in native.metadata  # 3.11 is here: no stand-in
+
+
+@pytest.mark.parametrize(("asked", "used"), [("3.6", "3.9"), ("3.10", "3.11"), ("3.12", "3.13")])
+def test_each_missing_python_has_the_nearest_newer_stand_in(asked: str, used: str) -> None:
+    from swe_env.tasks.swebench_specs import python_for
+
+    assert python_for(asked, nearest=True) == used
+    assert python_for("3.11", nearest=True) == "3.11"
+    with pytest.raises(UnsupportedInstance):
+        python_for(asked, nearest=False)
+    with pytest.raises(UnsupportedInstance, match=r"needs Python 2\.7"):
+        python_for("2.7", nearest=True)
+
+
+def test_stand_in_tasks_stay_quarantined_until_they_validate(calc, tmp_path) -> None:
+    from swe_env.tasks.quarantine import read_quarantine
+
+    mirror, info = calc
+    specs = {REPO: {"1.0": {**SPECS[REPO]["1.0"], "python": "3.10"}}}
+    data = write_jsonl(tmp_path / "d.jsonl", [calc_record(info)])
+    out = tmp_path / "suite"
+    report = import_swebench(
+        data, out, mirror=mirror, git_url_template=None, specs=specs, nearest_python=True
+    )
+    assert report.imported == [IID] and report.substituted == {IID: "3.11 for 3.10"}
+    assert "not validated yet" in read_quarantine(out)[IID]
+    assert load_suite(str(out)) == []  # training and evaluation skip it
+    (task,) = load_suite(str(out), include_quarantined=True)
+    assert task.environment.python == "3.11"
