@@ -236,7 +236,5 @@ def run_with_retries(
     try:
         traj = retry.retrying(SweEnvError)(attempt)
     except SweEnvError:
-        return Trajectory(
-            task_id=task_id, sample=sample, policy=name, infra_errors=errors, status="infra_error"
-        )
+        return Trajectory.infra_failure(task_id, sample, errors, policy=name)
     return traj

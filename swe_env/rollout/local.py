@@ -81,13 +81,8 @@ def run_job(
         )
     except Exception as exc:
         tb = "".join(traceback.format_exception(exc, limit=-4))
-        return Trajectory(
-            task_id=task.full_id,
-            sample=sample,
-            policy="?",
-            status="infra_error",
-            infra_errors=[f"unexpected {type(exc).__name__}: {exc}\n{tb}"],
-        )
+        message = f"unexpected {type(exc).__name__}: {exc}\n{tb}"
+        return Trajectory.infra_failure(task.full_id, sample, [message])
 
 
 def pending_jobs(

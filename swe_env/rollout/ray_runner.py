@@ -341,11 +341,6 @@ def _wait_dead(actor: Any, timeout: float = 15.0) -> bool:
 
 
 def _infra_error(task: TaskSpec, sample: int, exc: BaseException) -> Trajectory:
-    message = str(exc).strip().splitlines()
-    return Trajectory(
-        task_id=task.full_id,
-        sample=sample,
-        policy="?",
-        status="infra_error",
-        infra_errors=[f"{type(exc).__name__}: {message[-1] if message else ''}"],
-    )
+    lines = str(exc).strip().splitlines()
+    message = f"{type(exc).__name__}: {lines[-1] if lines else ''}"
+    return Trajectory.infra_failure(task.full_id, sample, [message])
