@@ -122,7 +122,12 @@ class SWEEnv(gymnasium.Env[str, Any]):
         return self.provider.pool
 
     def _image_for(self, task: TaskSpec) -> str:
-        return self.provider.ensure_image(task, build=self.config.build_images)
+        """The task's instance image, built first if missing (unless ``build_images`` is off)."""
+        from swe_env.images.build import ensure_instance_image, instance_tag
+
+        if not self.config.build_images:
+            return instance_tag(task)
+        return ensure_instance_image(task, self.provider.client)
 
     def _budget(self) -> str:
         parts = [f"remaining turns: {self.config.max_turns - self._turn}"]

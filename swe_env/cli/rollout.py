@@ -191,8 +191,8 @@ def resolve(config_file: Path | None, flags: dict[str, Any]) -> RolloutConfig:
 
 def make_policy_factory(config: RolloutConfig) -> Any:
     """What makes one policy per episode: the replay policy, or a client of the server."""
+    from swe_env.policy.replay import ReplayPolicy
     from swe_env.rollout.agent import ChatPolicyFactory
-    from swe_env.rollout.replay import ReplayPolicy
 
     if config.policy.type == "replay":
         return ReplayPolicy

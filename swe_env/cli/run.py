@@ -98,7 +98,7 @@ def resolve(config_file: Path | None, flags: dict) -> RolloutConfig:
 
 def _run_with_progress(config: RolloutConfig, tasks: list, out_dir: Path) -> list:
     """Run the episodes with a progress bar; Ctrl-C exits 130 (finished ones are kept)."""
-    from swe_env.rollout.replay import ReplayPolicy
+    from swe_env.policy.replay import ReplayPolicy
 
     with progress() as bars:
         bar = bars.add_task("episodes", total=len(tasks) * config.samples, note="")

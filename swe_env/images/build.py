@@ -14,6 +14,8 @@ import shutil
 import subprocess
 import tarfile
 import tempfile
+import threading
+from collections import defaultdict
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
@@ -29,6 +31,8 @@ from swe_env.tasks.spec import DirSource, EnvironmentSpec, GitSource, MirrorSour
 RECIPE_VERSION = "1"
 SKIP_PARTS = {".git", "__pycache__", ".pytest_cache", ".mypy_cache", ".tox"}
 Progress = Callable[[str, str], None]  # (image tag, message)
+_IMAGE_LOCKS: defaultdict[str, threading.Lock] = defaultdict(threading.Lock)
+_IMAGE_LOCKS_GUARD = threading.Lock()
 
 
 def _recipe(name: str) -> str:
@@ -255,3 +259,24 @@ def ensure_images(
     if errors:
         raise errors[0]
     return result
+
+
+def _image_lock(tag: str) -> threading.Lock:
+    """The process-wide lock under which image ``tag`` is checked and built."""
+    with _IMAGE_LOCKS_GUARD:
+        return _IMAGE_LOCKS[tag]
+
+
+def ensure_instance_image(task: TaskSpec, client: docker.DockerClient) -> str:
+    """The instance image of ``task``, built first if missing.
+
+    Concurrent calls for one image in this process build it once.
+
+    Raises:
+        ImageBuildError: the build failed.
+    """
+    tag = instance_tag(task)
+    with _image_lock(tag):
+        if not image_exists(client, tag):
+            ensure_images([task], client)
+    return tag

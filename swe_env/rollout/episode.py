@@ -11,7 +11,14 @@ from typing import Any
 
 from swe_env.env import SWEEnv
 from swe_env.errors import SweEnvError
-from swe_env.policy.base import Policy, check_policy, conversation_of, mode_of, tokens_of
+from swe_env.policy.base import (
+    KeepsConversation,
+    Policy,
+    check_policy,
+    conversation_of,
+    mode_of,
+    tokens_of,
+)
 from swe_env.policy.chat import AgentConfig
 from swe_env.policy.errors import ContextExhausted, ContextLengthExceeded
 from swe_env.retry import RetryPolicy
@@ -86,6 +93,29 @@ def _record_turn(
     )
 
 
+def _ends_on_format_error(
+    traj: Trajectory, agent: AgentConfig | None, info: dict[str, Any], ended: bool
+) -> bool:
+    """Count the step's malformed action, if it was one; True if strict format then ends
+    the episode (``ended``: it ended anyway)."""
+    if info.get("error_kind") != "format":
+        return False
+    traj.format_errors += 1
+    return bool(agent and agent.strict_format and not ended)
+
+
+def _adopt_conversation(
+    traj: Trajectory, chat: KeepsConversation, obs: str, info: dict[str, Any], stepped: bool
+) -> None:
+    """Take the messages, tools and sampling the policy kept, as the model saw them; the
+    last observation first, if the episode ended on a step."""
+    if stepped:
+        chat.observe(obs, {**info, "final": True})
+    traj.messages = list(chat.messages)
+    traj.tools = chat.tools
+    traj.sampling = dict(chat.sampling or {})
+
+
 def _finish(traj: Trajectory, info: dict[str, Any], terminated: bool, truncated: bool) -> None:
     """Fill in the outcome of the episode: usage totals, end state, patch and grade."""
     for step in traj.steps:
@@ -153,19 +183,12 @@ def run_episode(
         obs = cut_observation(obs, obs_limit)
         _record_turn(traj, policy, chat is None, action, obs, info, policy_seconds, tool_seconds)
         traj.reward = float(reward)
-        if info.get("error_kind") == "format":
-            traj.format_errors += 1
-            if agent and agent.strict_format and not (terminated or truncated):
-                truncated = True
-                info = {**info, "truncation": "format_error"}
+        if _ends_on_format_error(traj, agent, info, terminated or truncated):
+            truncated, info = True, {**info, "truncation": "format_error"}
         remaining = max_turns - info["turn"] if max_turns else None
         act_info = {**info, "sample": sample, "remaining_turns": remaining}
     if chat is not None:
-        if stepped:
-            chat.observe(obs, {**info, "final": True})
-        traj.messages = list(chat.messages)
-        traj.tools = chat.tools
-        traj.sampling = dict(chat.sampling or {})
+        _adopt_conversation(traj, chat, obs, info, stepped)
     _finish(traj, info, terminated, truncated)
     traj.seconds = time.monotonic() - started
     return traj
@@ -213,7 +236,5 @@ def run_with_retries(
     try:
         traj = retry.retrying(SweEnvError)(attempt)
     except SweEnvError:
-        return Trajectory(
-            task_id=task_id, sample=sample, policy=name, infra_errors=errors, status="infra_error"
-        )
+        return Trajectory.infra_failure(task_id, sample, errors, policy=name)
     return traj

@@ -81,13 +81,8 @@ def run_job(
         )
     except Exception as exc:
         tb = "".join(traceback.format_exception(exc, limit=-4))
-        return Trajectory(
-            task_id=task.full_id,
-            sample=sample,
-            policy="?",
-            status="infra_error",
-            infra_errors=[f"unexpected {type(exc).__name__}: {exc}\n{tb}"],
-        )
+        message = f"unexpected {type(exc).__name__}: {exc}\n{tb}"
+        return Trajectory.infra_failure(task.full_id, sample, [message])
 
 
 def pending_jobs(
@@ -95,6 +90,35 @@ def pending_jobs(
 ) -> list[tuple[TaskSpec, int]]:
     """The (task, sample) pairs with no complete record yet, samples of a task together."""
     return [(t, k) for t in tasks for k in range(samples) if not writer.done(t.full_id, k)]
+
+
+def _episode_job(
+    envs: ThreadEnvs,
+    stop: threading.Event,
+    make_policy: PolicyFactory,
+    on_start: Callable[[str, int], None],
+    agent: AgentConfig | None,
+    retries: int,
+) -> Callable[[tuple[TaskSpec, int]], Trajectory | None]:
+    """The job of :func:`run_local`: one episode on this thread's environment; ``None``
+    once ``stop`` is set (an episode cut short is not recorded)."""
+
+    def one(job: tuple[TaskSpec, int]) -> Trajectory | None:
+        task, sample = job
+        if stop.is_set():
+            return None
+        on_start(task.full_id, sample)
+        traj = run_job(
+            lambda: StoppableEnv(envs.get(), stop),
+            task,
+            make_policy,
+            sample,
+            agent=agent,
+            retries=retries,
+        )
+        return None if stop.is_set() else traj
+
+    return one
 
 
 def run_local(
@@ -126,21 +150,7 @@ def run_local(
     results: list[Trajectory] = []
     envs = ThreadEnvs(config, make_env)
     stop = threading.Event()
-
-    def one(job: tuple[TaskSpec, int]) -> Trajectory | None:
-        task, sample = job
-        if stop.is_set():
-            return None
-        on_start(task.full_id, sample)
-        traj = run_job(
-            lambda: StoppableEnv(envs.get(), stop),
-            task,
-            make_policy,
-            sample,
-            agent=agent,
-            retries=retries,
-        )
-        return None if stop.is_set() else traj
+    one = _episode_job(envs, stop, make_policy, on_start, agent, retries)
 
     def keep(traj: Trajectory) -> None:
         writer.write(traj)

@@ -112,6 +112,17 @@ class _Worker:
     alive: bool = True
 
 
+@dataclass
+class _Jobs:
+    """The driver's books for one run: the queue, attempts per (task, sample), the job
+    each running reference stands for, and how a finished trajectory is recorded."""
+
+    queue: deque[tuple[TaskSpec, int]]
+    finish: Callable[[Trajectory], None]
+    attempts: dict[tuple[str, int], int] = field(default_factory=dict)
+    inflight: dict[Any, tuple[TaskSpec, int, _Worker]] = field(default_factory=dict)
+
+
 def start_ray(config: RayRunnerConfig) -> bool:
     """Connect to (or start) a cluster; True if this call started it."""
     if ray.is_initialized():
@@ -237,77 +248,82 @@ class RayRunner:
         on_done: Callable[[Trajectory], None],
     ) -> list[Trajectory]:
         writer = TrajectoryWriter(out_dir)
-        queue: deque[tuple[TaskSpec, int]] = deque(pending_jobs(writer, tasks, samples))
-        attempts: dict[tuple[str, int], int] = {}
-        inflight: dict[Any, tuple[TaskSpec, int, _Worker]] = {}
         results: list[Trajectory] = []
-        if queue:
-            self._add_new_nodes()
-        last_scan = time.monotonic()
 
         def finish(traj: Trajectory) -> None:
             writer.write(traj)
             results.append(traj)
             on_done(traj)
 
-        while queue or inflight:
+        jobs = _Jobs(deque(pending_jobs(writer, tasks, samples)), finish)
+        if jobs.queue:
+            self._add_new_nodes()
+        last_scan = time.monotonic()
+        while jobs.queue or jobs.inflight:
             live = [w for w in self.workers if w.alive]
             if not live:
                 raise RuntimeError("no Ray worker is left and none can be started")
-            for worker in live:
-                while queue and len(worker.running) < self.ray_config.per_node:
-                    task, sample = queue.popleft()
-                    key = (task.full_id, sample)
-                    attempts[key] = attempts.get(key, 0) + 1
-                    ref = worker.actor.run.remote(task, sample)
-                    worker.running.add(ref)
-                    inflight[ref] = (task, sample, worker)
-                    on_start(task.full_id, sample)
-            ready, _ = ray.wait(list(inflight), num_returns=1, timeout=self.ray_config.poll_seconds)
-            if ready:  # collect every other finished ref too, without waiting
-                more, _ = ray.wait(list(inflight), num_returns=len(inflight), timeout=0)
-                ready = list(dict.fromkeys([*ready, *more]))
-            dead: list[_Worker] = []
-            for ref in ready:
-                task, sample, worker = inflight.pop(ref)
-                worker.running.discard(ref)
-                try:
-                    finish(Trajectory.model_validate(ray.get(ref)))
-                except _WORKER_GONE as exc:
-                    if worker.alive and worker not in dead:
-                        dead.append(worker)
-                    self._requeue(queue, attempts, task, sample, exc, finish)
-                except ray.exceptions.RayError as exc:
-                    finish(_infra_error(task, sample, exc))
-            for worker in dead:
-                # Its other episodes are lost with it (unless one finished just before).
-                for ref in list(worker.running):
-                    task, sample, _ = inflight.pop(ref)
-                    try:
-                        finish(Trajectory.model_validate(ray.get(ref, timeout=0)))
-                    except (ray.exceptions.RayError, TimeoutError):
-                        self._requeue(queue, attempts, task, sample, None, finish)
-                worker.running.clear()
-                self._replace(worker)
+            self._dispatch(jobs, live, on_start)
+            for worker in self._collect(jobs):
+                self._bury(jobs, worker)
             if time.monotonic() - last_scan > 10:
                 self._add_new_nodes()
                 last_scan = time.monotonic()
         return results
 
-    def _requeue(
-        self,
-        queue: deque[tuple[TaskSpec, int]],
-        attempts: dict[tuple[str, int], int],
-        task: TaskSpec,
-        sample: int,
-        exc: BaseException | None,
-        finish: Callable[[Trajectory], None],
+    def _dispatch(
+        self, jobs: _Jobs, live: list[_Worker], on_start: Callable[[str, int], None]
     ) -> None:
-        if attempts.get((task.full_id, sample), 0) >= self.ray_config.max_attempts:
-            finish(_infra_error(task, sample, exc or RuntimeError("worker died")))
+        """Hand queued jobs to ``live`` workers, up to ``per_node`` running on each."""
+        for worker in live:
+            while jobs.queue and len(worker.running) < self.ray_config.per_node:
+                task, sample = jobs.queue.popleft()
+                key = (task.full_id, sample)
+                jobs.attempts[key] = jobs.attempts.get(key, 0) + 1
+                ref = worker.actor.run.remote(task, sample)
+                worker.running.add(ref)
+                jobs.inflight[ref] = (task, sample, worker)
+                on_start(task.full_id, sample)
+
+    def _collect(self, jobs: _Jobs) -> list[_Worker]:
+        """Record the episodes that finish within one poll; returns the workers found dead."""
+        inflight = jobs.inflight
+        ready, _ = ray.wait(list(inflight), num_returns=1, timeout=self.ray_config.poll_seconds)
+        if ready:  # collect every other finished ref too, without waiting
+            more, _ = ray.wait(list(inflight), num_returns=len(inflight), timeout=0)
+            ready = list(dict.fromkeys([*ready, *more]))
+        dead: list[_Worker] = []
+        for ref in ready:
+            task, sample, worker = inflight.pop(ref)
+            worker.running.discard(ref)
+            try:
+                jobs.finish(Trajectory.model_validate(ray.get(ref)))
+            except _WORKER_GONE as exc:
+                if worker.alive and worker not in dead:
+                    dead.append(worker)
+                self._requeue(jobs, task, sample, exc)
+            except ray.exceptions.RayError as exc:
+                jobs.finish(_infra_error(task, sample, exc))
+        return dead
+
+    def _bury(self, jobs: _Jobs, worker: _Worker) -> None:
+        """Settle a dead worker's other episodes, then replace it. They are lost with it
+        (requeued), unless one finished just before (recorded)."""
+        for ref in list(worker.running):
+            task, sample, _ = jobs.inflight.pop(ref)
+            try:
+                jobs.finish(Trajectory.model_validate(ray.get(ref, timeout=0)))
+            except (ray.exceptions.RayError, TimeoutError):
+                self._requeue(jobs, task, sample, None)
+        worker.running.clear()
+        self._replace(worker)
+
+    def _requeue(self, jobs: _Jobs, task: TaskSpec, sample: int, exc: BaseException | None) -> None:
+        if jobs.attempts.get((task.full_id, sample), 0) >= self.ray_config.max_attempts:
+            jobs.finish(_infra_error(task, sample, exc or RuntimeError("worker died")))
             return
         self.requeued += 1
-        queue.appendleft((task, sample))
+        jobs.queue.appendleft((task, sample))
 
 
 def _wait_dead(actor: Any, timeout: float = 15.0) -> bool:
@@ -325,11 +341,6 @@ def _wait_dead(actor: Any, timeout: float = 15.0) -> bool:
 
 
 def _infra_error(task: TaskSpec, sample: int, exc: BaseException) -> Trajectory:
-    message = str(exc).strip().splitlines()
-    return Trajectory(
-        task_id=task.full_id,
-        sample=sample,
-        policy="?",
-        status="infra_error",
-        infra_errors=[f"{type(exc).__name__}: {message[-1] if message else ''}"],
-    )
+    lines = str(exc).strip().splitlines()
+    message = f"{type(exc).__name__}: {lines[-1] if lines else ''}"
+    return Trajectory.infra_failure(task.full_id, sample, [message])

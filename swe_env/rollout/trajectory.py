@@ -77,6 +77,16 @@ class Trajectory(BaseModel):
     tools: list[dict[str, Any]] | None = None
     """The tool schemas the model was given (tools mode), for SFT export."""
 
+    @classmethod
+    def infra_failure(
+        cls, task_id: str, sample: int, errors: list[str], policy: str = "?"
+    ) -> Trajectory:
+        """The record of an episode that infrastructure faults kept from completing:
+        ``status="infra_error"``, reward 0; trainers mask it and a rerun retries it."""
+        return cls(
+            task_id=task_id, sample=sample, policy=policy, status="infra_error", infra_errors=errors
+        )
+
 
 class TrajectoryWriter:
     """Append trajectories to ``DIR/trajectories.jsonl`` as they finish (thread-safe).

@@ -7,8 +7,7 @@ and owns what every caller used to build for itself:
 - the engine client, connected on first use and closed by :meth:`close`;
 - extra labels on every container it starts (a service's name, instance, episode...);
 - an optional warm :class:`~swe_env.sandbox.pool.SandboxPool`;
-- removal of containers by label or by dead owner (through :mod:`swe_env.sandbox.gc`);
-- images built on demand, one build per image tag at a time in this process.
+- removal of containers by label or by dead owner (through :mod:`swe_env.sandbox.gc`).
 
 :meth:`labelled` hands out a child provider that shares the client and pool and adds
 labels; only the root provider closes them.
@@ -17,7 +16,6 @@ labels; only the root provider closes them.
 from __future__ import annotations
 
 import threading
-from collections import defaultdict
 from typing import TYPE_CHECKING
 
 from swe_env.sandbox.config import BACKENDS, DockerSandboxConfig, SandboxConfig, backend_class
@@ -27,16 +25,6 @@ if TYPE_CHECKING:
 
     from swe_env.sandbox.docker import DockerSandbox
     from swe_env.sandbox.pool import SandboxPool
-    from swe_env.tasks.spec import TaskSpec
-
-_IMAGE_LOCKS: defaultdict[str, threading.Lock] = defaultdict(threading.Lock)
-_IMAGE_LOCKS_GUARD = threading.Lock()
-
-
-def image_lock(tag: str) -> threading.Lock:
-    """The process-wide lock under which image ``tag`` is checked and built."""
-    with _IMAGE_LOCKS_GUARD:
-        return _IMAGE_LOCKS[tag]
 
 
 class SandboxProvider:
@@ -164,24 +152,6 @@ class SandboxProvider:
             pool.release(sandbox)
         else:
             sandbox.close()
-
-    def ensure_image(self, task: TaskSpec, build: bool = True) -> str:
-        """The instance image of ``task``, built first if missing and ``build``.
-
-        Concurrent calls for one image in this process build it once.
-
-        Raises:
-            ImageBuildError: the build failed.
-        """
-        from swe_env.images.build import ensure_images, image_exists, instance_tag
-
-        tag = instance_tag(task)
-        if not build:
-            return tag
-        with image_lock(tag):
-            if not image_exists(self.client, tag):
-                ensure_images([task], self.client)
-        return tag
 
     # -- removal -------------------------------------------------------------------------
     def remove_labelled(self, reason: str, **labels: str) -> int:

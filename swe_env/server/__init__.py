@@ -2,11 +2,12 @@
 
 Start it with ``swe-env serve``; drive it with :class:`swe_env.client.RemoteSWEEnv`.
 Modules: ``config`` (ServerConfig), ``models`` (the API's request and response models),
-``app`` (routes), ``episodes`` (the episode manager: thread pool, locks, limits,
-idempotency, the idle reaper) and ``state`` (what it keeps per episode), ``catalog``
-(the suites offered), ``backend`` (SWEEnv and grading on Docker), ``containers``
-(labels and removal of the service's containers), ``guard`` (auth and body cap),
-``metrics`` (Prometheus), ``live`` (run the app on a loopback port in a thread).
+``app`` (the app: error answers, start-up, shutdown), ``routes`` (the endpoints),
+``episodes`` (the episode manager: thread pool, locks, limits, idempotency, the idle
+reaper) and ``state`` (what it keeps per episode), ``catalog`` (the suites offered),
+``backend`` (SWEEnv and grading on Docker), ``containers`` (labels and removal of the
+service's containers), ``guard`` (auth and body cap), ``metrics`` (Prometheus), ``live``
+(run the app on a loopback port in a thread).
 
 Importing this package imports no web framework; ``create_app`` does.
 """

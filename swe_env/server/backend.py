@@ -38,8 +38,9 @@ class DockerBackend:
 
     def grade(self, task: TaskSpec, patch: str, timeout: float, episode: str) -> Any:
         from rewards.grade import grade
+        from swe_env.images.build import ensure_instance_image
 
         provider = self.janitor.labelled(episode)
-        provider.ensure_image(task)
+        ensure_instance_image(task, provider.client)
         config = self.sandbox.model_copy(update={"network": False})
         return grade(task, patch, timeout=timeout, sandbox_config=config, provider=provider)

@@ -34,7 +34,15 @@ from swe_env.server.models import (
     StepResult,
     invalid,
 )
-from swe_env.server.state import Episode, close_quietly, fault, fingerprint, key_reused
+from swe_env.server.state import (
+    Episode,
+    close_quietly,
+    fault,
+    fingerprint,
+    key_reused,
+    shutting_down,
+    too_many,
+)
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -203,16 +211,14 @@ class EpisodeManager:
                     return answer
                 return await asyncio.shield(answer)
         if self.closing:
-            raise ServiceError(503, "shutting_down", "the service is shutting down", retryable=True)
+            raise shutting_down()
         config = self.episode_config(req.config)
         task_id = await self.run(self._check_request, config, req.task_id)
         if len(self.episodes) + self._creating >= self.config.max_episodes:
-            raise ServiceError(
-                429,
+            raise too_many(
                 "too_many_episodes",
                 f"{self.config.max_episodes} episodes are open; delete one or retry later",
-                retryable=True,
-                headers={"Retry-After": str(self.config.retry_after)},
+                self.config.retry_after,
             )
         pending: asyncio.Future[EpisodeCreated] = asyncio.get_running_loop().create_future()
         pending.add_done_callback(lambda f: f.cancelled() or f.exception())
@@ -276,7 +282,7 @@ class EpisodeManager:
         self.metrics.reset_seconds.observe(time.perf_counter() - started)
         if self.closing:
             await self.run(close_quietly, env)
-            raise ServiceError(503, "shutting_down", "the service is shutting down", retryable=True)
+            raise shutting_down()
         ep = Episode(eid, env, str(info.get("task_id", task_id or "")))
         self.episodes[eid] = ep
         self.metrics.episodes.labels(event="created").inc()
@@ -365,15 +371,13 @@ class EpisodeManager:
     async def grade(self, req: GradeRequest) -> Any:
         """Grade a patch in a fresh container (no episode needed)."""
         if self.closing:
-            raise ServiceError(503, "shutting_down", "the service is shutting down", retryable=True)
+            raise shutting_down()
         task = await self.run(self.catalog.task, req.task_id, req.suite)
         if self._grading >= self.config.max_grades:
-            raise ServiceError(
-                429,
+            raise too_many(
                 "too_many_grades",
                 f"{self.config.max_grades} gradings are running; retry later",
-                retryable=True,
-                headers={"Retry-After": str(self.config.retry_after)},
+                self.config.retry_after,
             )
         gid = f"grade-{uuid.uuid4().hex}"
         self._grading += 1

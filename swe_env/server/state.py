@@ -75,6 +75,18 @@ def fault(exc: SweEnvError, retryable: bool) -> ServiceError:
     )
 
 
+def shutting_down() -> ServiceError:
+    """The 503 answer to a request that meets the service shutting down."""
+    return ServiceError(503, "shutting_down", "the service is shutting down", retryable=True)
+
+
+def too_many(kind: str, message: str, retry_after: int) -> ServiceError:
+    """The 429 answer when a limit is reached: retry after ``retry_after`` seconds."""
+    return ServiceError(
+        429, kind, message, retryable=True, headers={"Retry-After": str(retry_after)}
+    )
+
+
 def close_quietly(env: Any) -> None:
     """Close an environment; a failure is logged (the janitor removes what is left)."""
     try:

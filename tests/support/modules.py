@@ -1,8 +1,11 @@
-"""Static checks over a package's modules: imports (with lazy ones), cycles and sizes."""
+"""Static checks over a package's modules: imports (with lazy ones), cycles, import
+chains and sizes."""
 
 from __future__ import annotations
 
 import ast
+from collections import deque
+from collections.abc import Callable
 from pathlib import Path
 
 MAX_MODULE_LINES = 400
@@ -60,6 +63,28 @@ def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
     for node in sorted(graph):
         if node not in state and (cycle := visit(node)):
             return cycle
+    return None
+
+
+def import_chain(
+    graph: dict[str, set[str]], source: str, banned: Callable[[str], bool]
+) -> list[str] | None:
+    """The shortest chain of imports from ``source`` to a name ``banned`` accepts, or
+    ``None``. Names that ``graph`` does not list (libraries, say) are leaves."""
+    parents: dict[str, str] = {}
+    queue = deque([source])
+    while queue:
+        node = queue.popleft()
+        for nxt in sorted(graph.get(node, ())):
+            if nxt == source or nxt in parents:
+                continue
+            parents[nxt] = node
+            if banned(nxt):
+                chain = [nxt]
+                while chain[-1] != source:
+                    chain.append(parents[chain[-1]])
+                return chain[::-1]
+            queue.append(nxt)
     return None
 
 

@@ -68,7 +68,7 @@ def test_concurrent_resets_build_one_image_once(monkeypatch) -> None:
     task = load_suite("demo")[0]
     providers = [SandboxProvider(client=object()) for _ in range(4)]  # type: ignore[arg-type]
     with ThreadPoolExecutor(4) as ex:
-        tags = list(ex.map(lambda p: p.ensure_image(task), providers))
+        tags = list(ex.map(lambda p: build.ensure_instance_image(task, p.client), providers))
     assert len(set(tags)) == 1 and built == tags[:1]
 
 

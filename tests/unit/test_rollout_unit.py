@@ -14,10 +14,9 @@ from typing import Any
 import pytest
 
 from swe_env.errors import SandboxError
-from swe_env.policy.replay import ReplayPolicy
+from swe_env.policy.replay import ReplayPolicy, plan_actions
 from swe_env.rollout import evaluate as evaluate_mod
 from swe_env.rollout.evaluate import Prediction, evaluate, read_predictions, summary
-from swe_env.rollout.replay import plan_actions
 from swe_env.rollout.trajectory import Trajectory, TrajectoryWriter
 from swe_env.tasks import TaskSpec, load_suite
 from swe_env.tasks.native import TASKS_DIR
