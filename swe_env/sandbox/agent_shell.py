@@ -37,31 +37,13 @@ from swe_env.sandbox.base import CommandResult, Ended
 from swe_env.sandbox.config import DockerSandboxConfig
 from swe_env.sandbox.framing import lowered_limits
 from swe_env.sandbox.session import FORK_FAILURE, RawResult, ShellSession
-from swe_env.sandbox.toolshell import ToolShell, close_quietly, raw_socket, read_first_line
-
-# Kills every process in the container except init (pid 1) and the pids given in $1
-# (space-separated: the container's main process, shells to keep) and itself. SIGSTOP
-# first so a fork bomb cannot outrun the SIGKILLs; children forked between the listing and
-# the signals are caught by a later round. Exits 0 only when nothing is left (builtins
-# only: no fork, so it works while a bomb holds the pids limit); 3 when rounds ran out.
-REAPER = r"""
-keep=" $1 "
-round=0
-while [ $round -lt 200 ]; do
-  round=$((round + 1))
-  victims=""
-  for d in /proc/[0-9]*; do
-    pid=${d#/proc/}
-    case "$keep" in *" $pid "*) continue;; esac
-    [ "$pid" = 1 ] || [ "$pid" = "$$" ] && continue
-    victims="$victims $pid"
-  done
-  [ -z "$victims" ] && exit 0
-  kill -STOP $victims 2>/dev/null
-  kill -KILL $victims 2>/dev/null
-done
-exit 3
-"""
+from swe_env.sandbox.toolshell import (
+    REAPER,
+    ToolShell,
+    close_quietly,
+    raw_socket,
+    read_first_line,
+)
 
 FULL_CHECK_EVERY = 8
 """Every this many commands the framing runs its full check (task count, limits)."""

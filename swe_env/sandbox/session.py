@@ -321,17 +321,8 @@ class ShellSession:
         watch_times = list(WATCH_TIMES) if watchdog else []
         idle_since: float | None = None
         while True:
-            ending = find_ending(buf, marker)
-            if ending is False:
-                out.feed(bytes(buf))
-                return RawResult(out, None, "malformed")
-            if ending is not None:
-                out.feed(bytes(buf[: ending.output_end]))
-                if ending.health is not None:
-                    self.holders = ending.health.holders
-                ok = ending.exit_code is not None and ending.health is not None
-                status = "exit" if ok else "malformed"
-                return RawResult(out, ending.exit_code, status, ending.health)
+            if (ended := self._ended(buf, marker, out)) is not None:
+                return ended
             if len(buf) > _TAIL_WINDOW + len(marker):
                 cut = len(buf) - _TAIL_WINDOW - len(marker)
                 out.feed(bytes(buf[:cut]))
@@ -368,6 +359,20 @@ class ShellSession:
             if time.monotonic() >= deadline and find_ending(buf, marker) is None:
                 out.feed(bytes(buf))
                 return RawResult(out, None, "timeout")
+
+    def _ended(self, buf: bytearray, marker: bytes, out: OutputBuffer) -> RawResult | None:
+        """The result when ``buf`` holds ``marker``'s status line (or a malformed one)."""
+        ending = find_ending(buf, marker)
+        if ending is False:
+            out.feed(bytes(buf))
+            return RawResult(out, None, "malformed")
+        if ending is None:
+            return None
+        out.feed(bytes(buf[: ending.output_end]))
+        if ending.health is not None:
+            self.holders = ending.health.holders
+        ok = ending.exit_code is not None and ending.health is not None
+        return RawResult(out, ending.exit_code, "exit" if ok else "malformed", ending.health)
 
     def close(self, on_close: Callable[[], None] | None = None) -> None:
         self.alive = False

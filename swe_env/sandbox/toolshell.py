@@ -15,6 +15,9 @@ at its prompt (its stdin is the exec stream again, not the ``/dev/null`` the fra
 gives commands) without having printed its end marker? The last question compares
 inodes from ``/proc/<pid>/fdinfo/0`` (Linux 5.14 and later); on older kernels a shell
 that stops answering at its prompt is only found at the command's timeout.
+
+:data:`REAPER` is the one-off script that kills the agent's processes (after a timeout,
+a fork bomb, a restart).
 """
 
 from __future__ import annotations
@@ -30,6 +33,31 @@ import docker.errors
 import requests.exceptions
 
 from swe_env.sandbox.session import OutputBuffer, RawResult, ShellSession
+
+# Kills every process in the container except init (pid 1) and the pids given in $1
+# (space-separated: the container's main process, shells to keep) and itself. SIGSTOP
+# first so a fork bomb cannot outrun the SIGKILLs; children forked between the listing and
+# the signals are caught by a later round. Exits 0 only when nothing is left (builtins
+# only: no fork, so it works while a bomb holds the pids limit); 3 when rounds ran out.
+REAPER = r"""
+keep=" $1 "
+round=0
+while [ $round -lt 200 ]; do
+  round=$((round + 1))
+  victims=""
+  for d in /proc/[0-9]*; do
+    pid=${d#/proc/}
+    case "$keep" in *" $pid "*) continue;; esac
+    [ "$pid" = 1 ] || [ "$pid" = "$$" ] && continue
+    victims="$victims $pid"
+  done
+  [ -z "$victims" ] && exit 0
+  kill -STOP $victims 2>/dev/null
+  kill -KILL $victims 2>/dev/null
+done
+exit 3
+"""
+
 
 TOOL_ENV = {
     "PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",

@@ -238,6 +238,19 @@ def _source(
         raise TaskError(f"bad git URL template {git_url!r}: {exc!r}") from None
 
 
+def _with_python(spec: Mapping[str, Any], nearest: bool) -> tuple[Any, dict[str, Any]]:
+    """``spec`` with the Python it will be built on, and the metadata recording a stand-in.
+
+    Raises:
+        UnsupportedInstance: no Python for it here (see :func:`python_for`).
+    """
+    asked = str(spec["python"])
+    python = python_for(asked, nearest)
+    if python == asked:
+        return spec, {}
+    return {**spec, "python": python}, {"python_substitute": {"asked": asked, "used": python}}
+
+
 def to_task(
     record: Mapping[str, Any],
     *,
@@ -266,12 +279,7 @@ def to_task(
         spec = lookup_spec(rec["repo"], rec["version"], specs)
         if "python" not in spec:
             raise UnsupportedInstance("not a Python repository (its spec names no Python)")
-        asked = str(spec["python"])
-        if (python := python_for(asked, nearest_python)) != asked:
-            spec = {**spec, "python": python}
-            meta_extra = {"python_substitute": {"asked": asked, "used": python}}
-        else:
-            meta_extra = {}
+        spec, meta_extra = _with_python(spec, nearest_python)
         if not isinstance(spec.get("test_cmd"), str):
             raise UnsupportedInstance("its spec has no (single) test command")
         if not rec["FAIL_TO_PASS"]:
