@@ -149,8 +149,10 @@ FAMILIES = {
 }
 
 
-def _record(root: Path, family: str) -> dict:
-    repo, version, files, executables, (test_file, base, new), f2p, p2p = FAMILIES[family]
+def _record(root: Path, family: str, repo: str = "", version: str = "") -> dict:
+    """A record of ``family``'s repository (or of ``repo`` at ``version``, same files)."""
+    repo0, version0, files, executables, (test_file, base, new), f2p, p2p = FAMILIES[family]
+    repo, version = repo or repo0, version or version0
     work = root / "work" / family
     start = {**files, "calc/__init__.py": BUGGY, test_file: base}
     if test_file.startswith("calc/tests/"):
@@ -209,3 +211,35 @@ def test_family_runs_as_the_official_harness(suite, docker_client, family: str) 
     assert empty.status == "empty_patch" and not empty.resolved, (empty.error, empty.log[-2000:])
     assert empty.fail_to_pass.failed == list(task.fail_to_pass)
     assert empty.pass_to_pass.failed == []  # the runner ran: P2P passed at the base
+
+
+# Specs asking for a Python Debian lacks, each in a family's style: (family, repo,
+# version, asked, stand-in). Django is the largest family, and most of its versions ask
+# for 3.5-3.8.
+STAND_INS = [
+    ("django", "django/django", "3.0", "3.6", "3.9"),
+    ("pytest", "pydicom/pydicom", "2.3", "3.10", "3.11"),
+]
+
+
+@pytest.mark.timeout(2400)
+def test_stand_in_pythons_are_kept_only_once_they_validate(tmp_path: Path, docker_client) -> None:
+    """``import-swebench --nearest-python --validate`` as a user runs it: each instance is
+    built on the stand-in, validated (gold resolves, empty does not, FAIL_TO_PASS fails at
+    the base), and leaves the quarantine only then."""
+    from support.cli import swe_env
+
+    from swe_env.tasks.quarantine import read_quarantine
+
+    (tmp_path / "mirror").mkdir()
+    records = [_record(tmp_path, fam, repo, version) for fam, repo, version, *_ in STAND_INS]
+    data = H.write_jsonl(tmp_path / "records.jsonl", records)
+    suite_dir = tmp_path / "suite"
+    args = ["tasks", "import-swebench", data, "--out", suite_dir, "--repo-mirror"]
+    done = swe_env(*args, tmp_path / "mirror", "--nearest-python", "--validate", timeout=2300)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    assert read_quarantine(suite_dir) == {}, done.stdout[-3000:]
+    tasks = {t.metadata["repo"]: t for t in load_suite(str(suite_dir))}
+    for _, repo, _, asked, used in STAND_INS:
+        assert tasks[repo].environment.python == used
+        assert tasks[repo].metadata["python_substitute"] == {"asked": asked, "used": used}
