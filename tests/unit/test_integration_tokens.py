@@ -41,7 +41,7 @@ def test_a_rewritten_history_fails_naming_the_turn() -> None:
     t2 = step(2, [1, 2, 3, 10, 11, 20], [12])
     # turn 3's template dropped token 11 of turn 1's reply (e.g. stripped reasoning)
     t3 = step(3, [1, 2, 3, 10, 20, 12, 22], [15])
-    with pytest.raises(RetokenizedHistory, match="turn 3: .*token 4: expected 11, got 20") as err:
+    with pytest.raises(RetokenizedHistory, match=r"turn 3: .*token 4: expected 11, got 20") as err:
         flatten([t1, t2, t3])
     assert err.value.turn == 3 and err.value.position == 4
 
