@@ -21,7 +21,9 @@ differ from the official conda images, it differs so:
 - **install**: conda and ``source`` steps are dropped, and pip installs are made editable:
   grading does not re-run the install (no network), so the patched tree is what is imported.
 - **eval_commands**: ``export`` lines become image environment variables; other lines are
-  run at build time.
+  run at build time. A ``locale-gen`` step gets Debian's ``locales`` package installed
+  first when the spec does not install it itself (the official base images ship it; our
+  slim base does not, and Django 3.x's specs edit ``/etc/locale.gen`` directly).
 - **tox --current-env** (sphinx): tox-current-env symlinks ``.tox/<env>/bin/python`` to the
   venv's Python, which, reached through a link from outside the venv, runs as the bare
   system Python without the test dependencies. Exec wrappers put there at install time
@@ -64,6 +66,7 @@ NON_TEST_EXTS = (".json", ".png", "csv", ".txt", ".md", ".jpg", ".jpeg", ".pkl",
 NON_TEST_EXTS += (".toml",)
 CONDA_ONLY = {"python", "pip", "compilers", "c-compiler", "cxx-compiler", "graphviz", "gtk3"}
 CONDA_ONLY |= {"gtk4", "pygobject", "pyqt", "wxpython", "ffmpeg", "imagemagick", "pkg-config"}
+LOCALES = "DEBIAN_FRONTEND=noninteractive apt-get update -qq && apt-get install -y -qq locales"
 _ENV_LEVEL = re.compile(r"\bapt(-get)?\b|\blocale-gen\b|/etc/")
 Record = dict[str, Any]
 Specs = Mapping[str, Mapping[str, Mapping[str, Any]]]
@@ -264,6 +267,8 @@ def _environment(
             prefix.append(cmd)
         elif _ENV_LEVEL.search(cmd):
             apt = ["export DEBIAN_FRONTEND=noninteractive"] if "apt" in cmd else []
+            if "locale-gen" in cmd and not any("install -y locales" in c for c in env_cmds):
+                apt = [*apt, LOCALES]  # the official images have it; our slim base does not
             env_cmds.append("; ".join([*prefix, *apt, cmd]))
         else:
             repo_cmds.append("; ".join([*scm, *prefix, cmd]))
