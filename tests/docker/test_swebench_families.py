@@ -149,10 +149,12 @@ FAMILIES = {
 }
 
 
-def _record(root: Path, family: str, repo: str = "", version: str = "") -> dict:
-    """A record of ``family``'s repository (or of ``repo`` at ``version``, same files)."""
+def _record(root: Path, family: str, repo: str = "", version: str = "", names: tuple = ()) -> dict:
+    """A record of ``family``'s repository (or of ``repo`` at ``version``, same files;
+    ``names``: its FAIL_TO_PASS and PASS_TO_PASS instead of the family's)."""
     repo0, version0, files, executables, (test_file, base, new), f2p, p2p = FAMILIES[family]
     repo, version = repo or repo0, version or version0
+    f2p, p2p = names or (f2p, p2p)
     work = root / "work" / family
     start = {**files, "calc/__init__.py": BUGGY, test_file: base}
     if test_file.startswith("calc/tests/"):
@@ -216,9 +218,15 @@ def test_family_runs_as_the_official_harness(suite, docker_client, family: str) 
 # Specs asking for a Python Debian lacks, each in a family's style: (family, repo,
 # version, asked, stand-in). Django is the largest family, and most of its versions ask
 # for 3.5-3.8.
+# Test names as the dataset spells them: unittest before 3.11 (3.6, and the 3.9 stand-in)
+# prints "test_x (module.Class)", without the method after the class.
+OLD_UNITTEST = (
+    ["test_power (calc_tests.tests.CalcTests)"],
+    ["test_add (calc_tests.tests.CalcTests)"],
+)
 STAND_INS = [
-    ("django", "django/django", "3.0", "3.6", "3.9"),
-    ("pytest", "pydicom/pydicom", "2.3", "3.10", "3.11"),
+    ("django", "django/django", "3.0", "3.6", "3.9", OLD_UNITTEST),
+    ("pytest", "pydicom/pydicom", "2.3", "3.10", "3.11", ()),
 ]
 
 
@@ -232,7 +240,7 @@ def test_stand_in_pythons_are_kept_only_once_they_validate(tmp_path: Path, docke
     from swe_env.tasks.quarantine import read_quarantine
 
     (tmp_path / "mirror").mkdir()
-    records = [_record(tmp_path, fam, repo, version) for fam, repo, version, *_ in STAND_INS]
+    records = [_record(tmp_path, f, repo, v, names) for f, repo, v, _, _, names in STAND_INS]
     data = H.write_jsonl(tmp_path / "records.jsonl", records)
     suite_dir = tmp_path / "suite"
     args = ["tasks", "import-swebench", data, "--out", suite_dir, "--repo-mirror"]
@@ -240,6 +248,6 @@ def test_stand_in_pythons_are_kept_only_once_they_validate(tmp_path: Path, docke
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     assert read_quarantine(suite_dir) == {}, done.stdout[-3000:]
     tasks = {t.metadata["repo"]: t for t in load_suite(str(suite_dir))}
-    for _, repo, _, asked, used in STAND_INS:
+    for _, repo, _, asked, used, _ in STAND_INS:
         assert tasks[repo].environment.python == used
         assert tasks[repo].metadata["python_substitute"] == {"asked": asked, "used": used}
