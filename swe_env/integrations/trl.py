@@ -177,6 +177,8 @@ class SWEToolEnv:
     def __init__(self, suite: str = "demo", **env_kwargs: Any) -> None:
         self._env = SWEEnv(suite=suite, provider=shared_provider(), **env_kwargs)
         self._reward: float | None = None
+        self.last_reward: float | None = None
+        """The last graded reward (what ``get_reward`` returned), for inspection."""
 
     def reset(self, task_id: str | None = None, **row: Any) -> str:
         self._env.close()
@@ -245,6 +247,7 @@ class SWEToolEnv:
         try:
             if self._reward is None:
                 self._call("submit", {})
-            return float(self._reward or 0.0)
+            self.last_reward = float(self._reward or 0.0)
+            return self.last_reward
         finally:
             self._env.close()

@@ -11,6 +11,7 @@ gradient. Real containers, the real grader.
 from __future__ import annotations
 
 import importlib.resources
+import json
 from pathlib import Path
 
 import pytest
@@ -21,7 +22,7 @@ import trl
 from swe_env.env_config import SWEEnvConfig
 from swe_env.images.build import ensure_images
 from swe_env.integrations.hf_policy import TransformersPolicy
-from swe_env.integrations.trl import make_rollout_func, swe_dataset, swe_reward
+from swe_env.integrations.trl import SWEToolEnv, make_rollout_func, swe_dataset, swe_reward
 from swe_env.policy.config import AgentConfig
 from swe_env.policy.replay import ReplayPolicy
 from swe_env.tasks import load_suite
@@ -165,3 +166,56 @@ def _check_mask(ids: torch.Tensor, per_position: torch.Tensor, rows: list) -> No
             assert own and float(per_position[b, own].sum()) > 0.0
     assert matched == ids.shape[0] == len(rows)
     assert env_tokens > 0  # the multi-turn (gold) episode has observations in its completion
+
+
+def _tool_call(command: str) -> str:
+    call = {"name": "bash", "arguments": {"command": command}}
+    return f"<tool_call>\n{json.dumps(call)}\n</tool_call>"
+
+
+def test_environment_factory_tools_reach_a_container(tmp_path: Path, demo_images) -> None:
+    """TRL's own tool loop with :class:`SWEToolEnv`: the generation is scripted (a random
+    model emits no tool calls): in each group one completion applies the gold patch
+    through ``bash``, the other only lists files; ``get_reward`` grades each."""
+    from trl.chat_template_utils import add_response_schema
+
+    tokenizer = add_response_schema(tiny_tokenizer())
+    model = tiny_model(len(tokenizer))
+    task = next(t for t in load_suite("demo") if t.full_id == TASK)
+    patch = f"cat > /tmp/gold.patch <<'EOF'\n{task.gold_patch}EOF\n"
+    apply_gold = patch + "git apply /tmp/gold.patch && echo applied"
+    scripts = [_tool_call(apply_gold), _tool_call("ls")]
+    calls: list[int] = []
+    envs: list[SWEToolEnv] = []
+    eos = tokenizer.convert_tokens_to_ids("<|im_end|>")
+
+    def generate(prompt_ids, images, multimodal_fields, num_generations, has_tool_images=False):
+        calls.append(len(prompt_ids))
+        if len(calls) == 1:  # the first turn of both rollouts: one tool call each
+            texts = [scripts[i % 2] for i in range(len(prompt_ids))]
+        else:  # after the tool results: a plain answer ends the rollout
+            texts = ["done"] * len(prompt_ids)
+        ids = [[*tokenizer.encode(t, add_special_tokens=False), eos] for t in texts]
+        return ids, None
+
+    def factory() -> SWEToolEnv:
+        envs.append(SWEToolEnv(suite="demo"))
+        return envs[-1]
+
+    args = trl.GRPOConfig(
+        output_dir=str(tmp_path), per_device_train_batch_size=2, num_generations=2,
+        max_steps=1, learning_rate=1e-2, use_cpu=True, report_to=[], beta=0.0,
+        save_strategy="no", bf16=False, max_completion_length=2048,
+    )  # fmt: skip
+    grpo = trl.GRPOTrainer(
+        model=model, args=args, train_dataset=swe_dataset([task]),
+        processing_class=tokenizer, environment_factory=factory,
+    )  # fmt: skip
+    grpo._generate_single_turn = generate
+    before = {n: p.detach().clone() for n, p in model.named_parameters()}
+    grpo.train()
+    assert len(calls) >= 2
+    graded = sorted(e.last_reward for e in envs if e.last_reward is not None)
+    assert graded == [0.0, 1.0], graded
+    changed = [n for n, p in model.named_parameters() if not torch.equal(p.detach(), before[n])]
+    assert changed
