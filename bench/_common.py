@@ -17,7 +17,7 @@ def report(
         "value": round(value, 6),
         "unit": unit,
         "baseline": None if baseline is None else round(baseline, 6),
-        "ratio": None if ratio is None else round(ratio, 3),
+        "ratio": None if ratio is None else float(f"{ratio:.3g}"),
         **extra,
     }
     print(json.dumps(record))

@@ -10,18 +10,17 @@ gradient. Real containers, the real grader.
 
 from __future__ import annotations
 
-import importlib.resources
 import json
 from pathlib import Path
 
 import pytest
 import torch  # the trl extra, which ./dev test installs: never skipped
-import transformers
 import trl
 
 from swe_env.env_config import SWEEnvConfig
 from swe_env.images.build import ensure_images
 from swe_env.integrations.hf_policy import TransformersPolicy
+from swe_env.integrations.tiny import tiny_model, tiny_tokenizer
 from swe_env.integrations.trl import SWEToolEnv, make_rollout_func, swe_dataset, swe_reward
 from swe_env.policy.config import AgentConfig
 from swe_env.policy.replay import ReplayPolicy
@@ -29,39 +28,7 @@ from swe_env.tasks import load_suite
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow, pytest.mark.timeout(1500)]
 
-ROOT = Path(__file__).resolve().parents[2]
 TASK = "demo/textkit-slug-trailing-separator"
-SPECIALS = ["<|endoftext|>", "<|im_start|>", "<|im_end|>", "<think>", "</think>"]
-
-
-def tiny_tokenizer() -> transformers.PreTrainedTokenizerFast:
-    from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
-
-    tok = Tokenizer(models.BPE())
-    tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
-    tok.decoder = decoders.ByteLevel()
-    corpus = [p.read_text() for p in sorted((ROOT / "swe_env").rglob("*.py"))]
-    trainer = trainers.BpeTrainer(
-        vocab_size=1500,
-        special_tokens=SPECIALS,
-        initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
-    )
-    tok.train_from_iterator(corpus, trainer)
-    template = importlib.resources.files("trl").joinpath("chat_templates/qwen3.jinja").read_text()
-    return transformers.PreTrainedTokenizerFast(
-        tokenizer_object=tok, eos_token="<|im_end|>", pad_token="<|endoftext|>",
-        padding_side="left", chat_template=template,
-    )  # fmt: skip
-
-
-def tiny_model(vocab: int) -> transformers.PreTrainedModel:
-    torch.manual_seed(0)
-    config = transformers.Qwen3Config(
-        vocab_size=vocab, hidden_size=32, intermediate_size=64, num_hidden_layers=2,
-        num_attention_heads=2, num_key_value_heads=1, head_dim=16,
-        max_position_embeddings=65536, tie_word_embeddings=True,
-    )  # fmt: skip
-    return transformers.Qwen3ForCausalLM(config)
 
 
 class HiddenGrads:
