@@ -117,6 +117,7 @@ class SWETextEnvMixin:
             "reward": float(reward),
             "done": done,
             "metadata": info,
+            "postprocessed_action": None,
         }
 
     def get_metrics(self) -> dict[str, Any]:
@@ -176,7 +177,6 @@ def generator_output(trajectories: Sequence[Any]) -> dict[str, Any]:
         "stop_reasons": [_stop_reason(t) for t in trajectories],
         "rollout_metrics": _metrics(trajectories),
         "rollout_logprobs": None if any(lp is None for lp in logprobs) else logprobs,
-        "trajectory_ids": None,
     }
 
 
