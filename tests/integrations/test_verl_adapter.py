@@ -5,41 +5,16 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-from collections.abc import Iterator
-from types import SimpleNamespace
 from typing import Any
 
-import pytest
 from integrations.fixtures import verl_0_9_1
 from integrations.fixtures.chatml import ChatMLTokenizer, ScriptedServerManager
 from integrations.fixtures.scripted_env import ScriptedEnv
+from integrations.fixtures.verl_0_9_1 import build_loop
 
 from swe_env.integrations import verl as adapter
 
 SUBMIT = "<tool: submit>\n</tool>"
-
-
-@pytest.fixture
-def loop_class() -> Iterator[type]:
-    adapter.agent_loop_class.cache_clear()
-    with verl_0_9_1.installed():
-        yield adapter.agent_loop_class()
-    adapter.agent_loop_class.cache_clear()
-
-
-def make_loop(cls: type, server: Any, env: Any, response_length: int = 4096) -> Any:
-    rollout = SimpleNamespace(response_length=response_length, prompt_length=4096)
-    config = SimpleNamespace(actor_rollout_ref=SimpleNamespace(rollout=rollout))
-    return cls(
-        trainer_config=verl_0_9_1.DictConfigWrap(config),
-        server_manager=server,
-        tokenizer=server.tokenizer,
-        processor=None,
-        dataset_cls=object,
-        data_config=verl_0_9_1.DictConfigWrap({}),
-        tools=object(),  # verl's worker passes its tool list too
-        env_factory=lambda: env,
-    )
 
 
 def run(loop: Any, **row: Any) -> Any:
@@ -64,7 +39,7 @@ def test_an_episode_passes_the_servers_ids_through_and_masks_observations(
 ) -> None:
     tok, env = ChatMLTokenizer(), ScriptedEnv()
     server = ScriptedServerManager(tok, ["<tool: bash>\nls\n</tool>", SUBMIT])
-    out = run(make_loop(loop_class, server, env), task_id="demo/x", raw_prompt=[])
+    out = run(build_loop(loop_class, server, env), task_id="demo/x", raw_prompt=[])
     assert isinstance(out, verl_0_9_1.AgentLoopOutput)
     assert env.options == {"task_id": "demo/x"} and env.closed
     assert env.actions == ["<tool: bash>\nls\n</tool>", SUBMIT]  # decoded, specials dropped
@@ -91,6 +66,6 @@ def test_the_observation_tokens_are_the_templates_next_turn(loop_class: type) ->
 def test_the_response_is_cut_to_response_length(loop_class: type) -> None:
     tok = ChatMLTokenizer()
     server = ScriptedServerManager(tok, ["<tool: bash>\nls\n</tool>"] * 50)
-    out = run(make_loop(loop_class, server, ScriptedEnv(), response_length=64), task_id="t")
+    out = run(build_loop(loop_class, server, ScriptedEnv(), response_length=64), task_id="t")
     assert len(out.response_ids) == len(out.response_mask) == 64
     assert out.reward_score == 0.0
