@@ -15,9 +15,8 @@ from integrations.fixtures.verl_0_9_1 import build_loop
 from swe_env.env import SWEEnv
 from swe_env.images.build import ensure_images
 from swe_env.integrations import skyrl
-from swe_env.policy.replay import plan_actions
+from swe_env.policy.replay import text_plan
 from swe_env.tasks import load_suite
-from swe_env.tools import ToolCall, render_text_call
 
 pytestmark = pytest.mark.docker
 
@@ -29,9 +28,7 @@ def gold_actions(docker_client) -> list[str]:
     tasks = load_suite("demo")
     ensure_images(tasks, docker_client)
     task = next(t for t in tasks if t.full_id == TASK)
-    calls = [ToolCall(a["name"], a["arguments"]) for _, a in plan_actions(task.gold_patch)]
-    calls.append(ToolCall("submit", {}))
-    return [render_text_call(call) for call in calls]
+    return text_plan(task.gold_patch)
 
 
 def test_a_skyrl_episode_on_a_real_container(gold_actions: list[str]) -> None:
