@@ -21,6 +21,7 @@ import functools
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from swe_env.integrations.rows import plain_config, task_id_of
 from swe_env.integrations.tokens import flatten
 
 __all__ = [
@@ -39,30 +40,10 @@ ENTRY_POINT = "swe_env.integrations.skyrl:SWETextEnv"
 Message = dict[str, str]
 
 
-def _plain(config: Any) -> dict[str, Any]:
-    """``config`` (None, a mapping, or an OmegaConf ``DictConfig``) as a plain dict."""
-    if config is None:
-        return {}
-    try:
-        from omegaconf import OmegaConf
-
-        if OmegaConf.is_config(config):
-            return dict(OmegaConf.to_container(config, resolve=True))  # type: ignore[arg-type]
-    except ImportError:
-        pass
-    return dict(config)
-
-
-def task_id_of(extras: Mapping[str, Any]) -> str | None:
-    """The task id of a dataset row: ``task_id`` at the top or in ``extra_info``."""
-    extra_info = extras.get("extra_info") or {}
-    return extras.get("task_id") or extra_info.get("task_id")
-
-
 def _env_settings(env_config: Any, extras: Mapping[str, Any]) -> dict[str, Any]:
     """SWEEnvConfig fields: the env config, then the row's ``max_turns``. Text actions
     (CWM tags) are the default, since SkyRL hands the env the model's decoded text."""
-    settings = {"tool_format": "text", **_plain(env_config)}
+    settings = {"tool_format": "text", **plain_config(env_config)}
     if extras.get("max_turns"):
         settings["max_turns"] = int(extras["max_turns"])
     return settings

@@ -26,7 +26,7 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from swe_env.integrations.skyrl import _plain, task_id_of
+from swe_env.integrations.rows import plain_config, task_id_of
 
 __all__ = ["AGENT_NAME", "SWEAgentLoopMixin", "agent_loop_class", "observation_ids"]
 
@@ -111,7 +111,7 @@ class SWEAgentLoopMixin:
     ) -> None:
         kwargs.pop("tools", None)  # verl's worker passes its tool list; swe-env has its own
         super().__init__(*args, **kwargs)
-        self.env_settings = {"tool_format": "text", **_plain(env_config)}
+        self.env_settings = {"tool_format": "text", **plain_config(env_config)}
         self.env_factory = env_factory
         self.response_length = int(self.rollout_config.response_length)
 
