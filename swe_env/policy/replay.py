@@ -77,6 +77,15 @@ def plan_actions(gold_patch: str) -> list[tuple[str, Action]]:
     return plan
 
 
+def text_plan(gold_patch: str) -> list[str]:
+    """``gold_patch`` as CWM text actions, then submit: a scripted completion for a
+    text-in/text-out trainer adapter (no visible test run, no fallback on a failed edit)."""
+    from swe_env.tools import ToolCall, render_text_call
+
+    calls = [ToolCall(a["name"], a["arguments"]) for _, a in plan_actions(gold_patch)]
+    return [render_text_call(call) for call in [*calls, ToolCall("submit", {})]]
+
+
 class ReplayPolicy:
     """Replays the gold patch. ``act`` takes the last observation and step info."""
 
