@@ -64,3 +64,21 @@ def test_logprobs_are_none_when_a_turn_lacks_them() -> None:
     t2 = Step(turn=2, action="x", observation="y", prompt_token_ids=[1, 2, 3], token_ids=[4])
     flat = flatten([t1, t2])
     assert flat.logprobs is None and flat.completion_ids == [2, 3, 4]
+
+
+def test_the_adapters_import_no_trainer_until_used() -> None:
+    """A trainer that is not installed must not break ``import swe_env.integrations.*``,
+    and importing an adapter must not pull in torch (seconds and gigabytes)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "import swe_env.integrations.trl, swe_env.integrations.skyrl\n"
+        "import swe_env.integrations.verl, swe_env.integrations.hf_policy\n"
+        "heavy = {'torch', 'trl', 'transformers', 'skyrl_gym', 'verl', 'datasets'}\n"
+        "print(sorted(heavy & set(sys.modules)))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"

@@ -52,13 +52,14 @@ class Rule:
 
 
 FLOORS = (
-    ("swe_env.cli",),
+    ("swe_env.cli", "swe_env.integrations"),
     ("swe_env.rollout", "swe_env.server"),
     ("swe_env.env",),
     ("swe_env.tools", "swe_env.images", "swe_env.tasks", "rewards"),
     ("swe_env.sandbox",),
 )
-"""'Imports point one way, down the flow': cli -> rollout and server -> env -> tools,
+"""'Imports point one way, down the flow': cli and the trainer adapters -> rollout and
+server -> env -> tools,
 images, tasks and rewards -> sandbox. A floor never reaches a floor above it."""
 
 SHARED = ("swe_env.patch", "swe_env.errors", "swe_env.retry")
