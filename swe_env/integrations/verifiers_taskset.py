@@ -14,7 +14,6 @@ import verifiers.v1 as vf
 from pydantic import Field
 
 from rewards.functions import RewardName
-from swe_env.tasks import find_task
 from swe_env.integrations.verifiers_support import (
     REPO,
     build_images,
@@ -23,6 +22,7 @@ from swe_env.integrations.verifiers_support import (
     select,
     task_data,
 )
+from swe_env.tasks import find_task
 
 
 class SweEnvState(vf.State):
@@ -56,7 +56,9 @@ class SweEnvTask(vf.Task[SweEnvTaskData, SweEnvState, SweEnvTaskConfig]):
 
     async def setup(self, trace: vf.Trace, runtime: vf.Runtime) -> None:
         """Record the base commit before the agent can move ``HEAD``."""
-        head = await runtime.run(["git", "-c", "safe.directory=*", "-C", REPO, "rev-parse", "HEAD"], {})
+        head = await runtime.run(
+            ["git", "-c", "safe.directory=*", "-C", REPO, "rev-parse", "HEAD"], {}
+        )
         if head.exit_code != 0:
             raise vf.TaskError(f"no git repository in {REPO}: {head.stderr.strip()}")
         trace.state.base_commit = head.stdout.strip()

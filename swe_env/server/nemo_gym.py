@@ -25,6 +25,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from swe_env.server.models import CreateEpisode, ServiceError, StepResult, invalid
 from swe_env.server.routes import Manager, bearer
+from swe_env.tasks import load_suite
+from swe_env.tools.registry import openai_schemas
 
 COOKIE = "swe_env_nemo_gym"
 """The session cookie: the episode id."""
@@ -226,3 +228,12 @@ def _stats(rewards: list[float]) -> dict[str, float]:
         "max/reward": max(rewards),
         "count": float(len(rewards)),
     }
+
+
+def dataset_rows(suite: str) -> list[dict[str, Any]]:
+    """One NeMo Gym dataset row per task of ``suite``: the tools in the Responses API's
+    form, an empty input (``/reset``'s observation, the problem statement and tool
+    instructions, becomes the first user message) and the task id."""
+    tools = [{"type": "function", **s["function"], "strict": False} for s in openai_schemas()]
+    params = {"input": [], "tools": tools}
+    return [{"responses_create_params": params, "task_id": t.full_id} for t in load_suite(suite)]

@@ -13,7 +13,7 @@ from fastapi.testclient import TestClient
 
 from rewards.grade import Grade
 from swe_env.server import ServerConfig, create_app
-from swe_env.server.nemo_gym import COOKIE, actions
+from swe_env.server.nemo_gym import COOKIE, actions, dataset_rows
 
 TOKEN = "nemo-token"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}
@@ -164,3 +164,12 @@ def test_actions_reads_function_calls_else_the_message_text():
     output = body("step_request_tool_call")["response"]["output"]
     assert actions(output) == [("call_1", {"name": "bash", "arguments": '{"command": "ls"}'})]
     assert actions([{"type": "message", "content": "plain"}]) == [(None, "plain")]
+
+
+def test_dataset_rows_carry_the_tools_in_the_responses_form():
+    rows = dataset_rows("demo")
+    assert len(rows) >= 14
+    tools = rows[0]["responses_create_params"]["tools"]
+    assert {t["name"] for t in tools} == {"bash", "edit", "create", "submit"}
+    assert all(t["type"] == "function" and "parameters" in t for t in tools)
+    assert rows[0]["task_id"].startswith("demo/")
