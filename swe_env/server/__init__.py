@@ -6,7 +6,8 @@ Modules: ``config`` (ServerConfig), ``models`` (the API's request and response m
 ``episodes`` (the episode manager: thread pool, locks, limits, idempotency, the idle
 reaper) and ``state`` (what it keeps per episode), ``catalog`` (the suites offered),
 ``backend`` (SWEEnv and grading on Docker), ``containers`` (labels and removal of the
-service's containers), ``guard`` (auth and body cap), ``metrics`` (Prometheus), ``live``
+service's containers), ``nemo_gym`` (NeMo Gym's GymnasiumServer routes under
+``/nemo-gym``), ``guard`` (auth and body cap), ``metrics`` (Prometheus), ``live``
 (run the app on a loopback port in a thread).
 
 Importing this package imports no web framework; ``create_app`` does.

@@ -25,6 +25,7 @@ from swe_env.server.episodes import EpisodeManager
 from swe_env.server.guard import Guard
 from swe_env.server.metrics import Metrics
 from swe_env.server.models import ServiceError
+from swe_env.server.nemo_gym import nemo_gym_routes
 from swe_env.server.routes import api_routes, open_routes
 
 log = logging.getLogger(__name__)
@@ -75,6 +76,7 @@ def create_app(
     _add_error_handlers(app, metrics)
     app.include_router(open_routes)
     app.include_router(api_routes)
+    app.include_router(nemo_gym_routes)
     return app
 
 

@@ -57,7 +57,7 @@ KEY_REUSED = {
         },
     }
 }
-_bearer = HTTPBearer(auto_error=False, description="The service token.")
+bearer = HTTPBearer(auto_error=False, description="The service token.")
 
 
 async def _manager(request: Request) -> EpisodeManager:
@@ -67,7 +67,7 @@ async def _manager(request: Request) -> EpisodeManager:
 
 Manager = Annotated[EpisodeManager, Depends(_manager)]
 
-api_routes = APIRouter(dependencies=[Depends(_bearer)], responses=errors(401))
+api_routes = APIRouter(dependencies=[Depends(bearer)], responses=errors(401))
 """Every route that needs the token."""
 
 open_routes = APIRouter()
