@@ -108,6 +108,8 @@ class SWEEnv(gymnasium.Env[str, Any]):
         self.task: TaskSpec | None = None
         self.sandbox: DockerSandbox | None = None
         self._owns_provider = provider is None
+        self._images: dict[str, str] = {}
+        self._heads: dict[str, str] = {}
         self.provider = provider or SandboxProvider(self.config.sandbox, pool=pool)
         self._ctx: ToolContext | None = None
         self._turn = 0
@@ -122,12 +124,28 @@ class SWEEnv(gymnasium.Env[str, Any]):
         return self.provider.pool
 
     def _image_for(self, task: TaskSpec) -> str:
-        """The task's instance image, built first if missing (unless ``build_images`` is off)."""
+        """The task's instance image, built first if missing (unless ``build_images`` is
+        off). Looked up once per task: tags are content hashes, so the image does not
+        change (if it is removed meanwhile, the container start fails as infrastructure
+        and the retry, on a new environment, builds it again)."""
         from swe_env.images.build import ensure_instance_image, instance_tag
 
-        if not self.config.build_images:
-            return instance_tag(task)
-        return ensure_instance_image(task, self.provider.client)
+        if task.full_id not in self._images:
+            if not self.config.build_images:
+                self._images[task.full_id] = instance_tag(task)
+            else:
+                self._images[task.full_id] = ensure_instance_image(task, self.provider.client)
+        return self._images[task.full_id]
+
+    def _base_commit(self, image: str) -> str:
+        """The repository's HEAD in ``image`` (one commit: it never changes for a tag)."""
+        if image not in self._heads:
+            assert self.sandbox is not None
+            head = self.sandbox.run(f"git -C {REPO} rev-parse HEAD", timeout=30)
+            if head.exit_code != 0:
+                return "HEAD"
+            self._heads[image] = head.output.strip().splitlines()[-1]
+        return self._heads[image]
 
     def _budget(self) -> str:
         parts = [f"remaining turns: {self.config.max_turns - self._turn}"]
@@ -162,8 +180,7 @@ class SWEEnv(gymnasium.Env[str, Any]):
         started = time.monotonic()
         image = self._image_for(task)
         self.sandbox = self.provider.acquire(image, self.config.sandbox, task=task.full_id)
-        head = self.sandbox.run(f"git -C {REPO} rev-parse HEAD", timeout=30)
-        base_commit = head.output.strip().splitlines()[-1] if head.exit_code == 0 else "HEAD"
+        base_commit = self._base_commit(image)
         self.task = task
         timeout = self.config.sandbox.command_timeout
         self._ctx = ToolContext(base_commit=base_commit, repo_root=REPO, command_timeout=timeout)

@@ -161,6 +161,7 @@ def run_episode(
     traj = Trajectory(
         task_id=info["task_id"], sample=sample, policy=policy.name, model=policy.model,
         messages=[] if chat else [{"role": "user", "content": obs}], mode=mode_of(policy),
+        reset_seconds=(info.get("timings") or {}).get("reset", 0.0),
     )  # fmt: skip
     max_turns = getattr(getattr(env, "config", None), "max_turns", None)
     obs_limit = agent.max_observation_tokens if agent else None

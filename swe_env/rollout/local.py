@@ -6,6 +6,7 @@ import contextlib
 import threading
 import traceback
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ from swe_env.rollout.agent import AgentConfig
 from swe_env.rollout.episode import run_with_retries
 from swe_env.rollout.stopping import StoppableEnv, run_jobs
 from swe_env.rollout.trajectory import Trajectory, TrajectoryWriter
+from swe_env.sandbox.provider import SandboxProvider
 from swe_env.tasks.spec import TaskSpec
 
 PolicyFactory = Callable[[TaskSpec], Any]
@@ -134,8 +136,12 @@ def run_local(
     make_env: Callable[[SWEEnvConfig], Any] = SWEEnv,
     on_start: Callable[[str, int], None] = lambda task, sample: None,
     on_done: Callable[[Trajectory], None] = lambda traj: None,
+    warm_pool: bool = True,
 ) -> list[Trajectory]:
     """Run ``len(tasks) * samples`` episodes, ``concurrency`` at a time.
+
+    ``warm_pool`` (default ``make_env`` only): the next ``concurrency`` jobs'
+    containers start while the current ones run (:func:`_looking_ahead`).
 
     Finished trajectories are appended to ``out_dir/trajectories.jsonl`` as they
     complete; pairs already there are skipped, so a rerun resumes. ``make_policy(task)``
@@ -148,6 +154,11 @@ def run_local(
     writer = TrajectoryWriter(out_dir)
     jobs = pending_jobs(writer, tasks, samples)
     results: list[Trajectory] = []
+    provider = None
+    if warm_pool and make_env is SWEEnv:
+        provider = SandboxProvider(config.sandbox, pool_size=concurrency)
+        make_env = partial(SWEEnv, provider=provider)
+        on_start = _looking_ahead(provider, jobs, concurrency, on_start)
     envs = ThreadEnvs(config, make_env)
     stop = threading.Event()
     one = _episode_job(envs, stop, make_policy, on_start, agent, retries)
@@ -168,4 +179,32 @@ def run_local(
         )
     finally:
         envs.close()
+        if provider is not None:
+            provider.close()  # removes the pool's unused containers
     return results
+
+
+def _looking_ahead(
+    provider: SandboxProvider,
+    jobs: list[tuple[TaskSpec, int]],
+    ahead: int,
+    on_start: Callable[[str, int], None],
+) -> Callable[[str, int], None]:
+    """``on_start`` that also announces, as job i starts, job i + ``ahead`` to the warm
+    pool: its container starts while the running episodes work, and its reset only
+    takes it over. Only announced jobs get containers, so none sits unused."""
+    from swe_env.images.build import instance_tag
+
+    index = {(task.full_id, sample): i for i, (task, sample) in enumerate(jobs)}
+    tags: dict[str, str] = {}
+
+    def started(task_id: str, sample: int) -> None:
+        i = index.get((task_id, sample))
+        if i is not None and i + ahead < len(jobs):
+            task = jobs[i + ahead][0]
+            if task.full_id not in tags:
+                tags[task.full_id] = instance_tag(task)
+            provider.expect(tags[task.full_id], task=task.full_id)
+        on_start(task_id, sample)
+
+    return started

@@ -63,6 +63,9 @@ class Trajectory(BaseModel):
     grade: dict[str, Any] | None = None
     turns: int = 0
     seconds: float = 0.0
+    reset_seconds: float = 0.0
+    """The reset's share of ``seconds``: image lookup and a container (handed over from
+    the warm pool, or started)."""
     started_at: float = Field(default_factory=time.time)
     infra_errors: list[str] = Field(default_factory=list)
     """Infrastructure faults met (and retried); a failed episode is never the agent's."""

@@ -1,10 +1,16 @@
 """A pool of pre-started, never-used sandboxes, and background removal.
 
-Starting a container costs about 0.4 s here. A pool keeps ``size`` fresh sandboxes
-per (image, config) ready, refilled by a background thread, so grading and resets
-pay only for their own work. A pooled sandbox is handed out once and never reused,
-so "a fresh container" still holds. Sandboxes given back are removed in the
-background. Call :meth:`close` (or use ``with``) to remove whatever is left.
+Starting a container costs about 0.4 s here. A pool keeps fresh sandboxes per
+(image, config) ready, refilled by a background thread, so grading and resets pay
+only for their own work. A pooled sandbox is handed out once and never reused, so
+"a fresh container" still holds. Sandboxes given back are removed in the background.
+Call :meth:`close` (or use ``with``) to remove whatever is left.
+
+How many per image: ``size`` each, for an image nobody announced; for an image whose
+upcoming jobs were announced with :meth:`expect`, as many as are still expected (at
+most ``size``), so a runner that looks ahead at its queue starts exactly the
+containers its next jobs will take (a GRPO group of k on one task: k) and none that
+would sit unused.
 """
 
 from __future__ import annotations
@@ -32,6 +38,8 @@ class SandboxPool:
         self.size = size
         self._ready: dict[Key, deque[DockerSandbox]] = defaultdict(deque)
         self._pending: dict[Key, int] = defaultdict(int)
+        self._expected: dict[Key, int] = {}
+        """Announced jobs not yet served, for images that run on demand."""
         self._lock = threading.Lock()
         self._exec = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="swe-env-pool")
         self._closed = False
@@ -72,7 +80,8 @@ class SandboxPool:
         with self._lock:
             if self._closed:
                 return
-            missing = max(0, self.size - len(self._ready[key]) - self._pending[key])
+            target = min(self.size, self._expected.get(key, self.size))
+            missing = max(0, target - len(self._ready[key]) - self._pending[key])
             self._pending[key] += missing
             # Submitted under the lock: close() cannot shut the executor down in between.
             for _ in range(missing):
@@ -88,6 +97,21 @@ class SandboxPool:
         """Start filling the pool for ``image`` in the background."""
         self._top_up(image, config, task, labels)
 
+    def expect(
+        self,
+        image: str,
+        config: DockerSandboxConfig,
+        count: int = 1,
+        task: str | None = None,
+        labels: Labels | None = None,
+    ) -> None:
+        """Announce ``count`` upcoming acquisitions of ``image``: the pool starts that many
+        (at most ``size`` ready at once) and, for this image, no more than are expected."""
+        key = self._key(image, config, labels)
+        with self._lock:
+            self._expected[key] = self._expected.get(key, 0) + count
+        self._top_up(image, config, task, labels)
+
     def acquire(
         self,
         image: str,
@@ -101,6 +125,8 @@ class SandboxPool:
         key = self._key(image, config, labels)
         with self._lock:
             sandbox = self._ready[key].popleft() if self._ready[key] else None
+            if key in self._expected:
+                self._expected[key] = max(0, self._expected[key] - 1)
         self._top_up(image, config, task, labels)
         return sandbox if sandbox is not None else self._start(image, config, task, labels)
 

@@ -145,6 +145,13 @@ class SandboxProvider:
             image, config, task=task, episode=episode, client=self.client, labels=self.labels
         )
 
+    def expect(self, image: str, count: int = 1, *, task: str | None = None) -> None:
+        """Announce ``count`` upcoming acquisitions of ``image`` to the warm pool (no-op
+        without one): their containers start in the background."""
+        pool = self.pool
+        if pool is not None:
+            pool.expect(image, self.config, count, task=task, labels=self.labels)
+
     def release(self, sandbox: DockerSandbox) -> None:
         """Remove ``sandbox`` (in the background with a pool)."""
         pool = self._pool
