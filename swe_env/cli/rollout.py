@@ -220,6 +220,7 @@ def run_episodes(
         out_dir,
         samples=config.samples,
         concurrency=runner.concurrency,
+        warm_pool=runner.warm_pool,
         agent=config.agent,
         retries=config.retries,
         **hooks,

@@ -29,6 +29,8 @@ class LocalRunnerConfig(BaseModel):
     """Selects this runner."""
     concurrency: int = Field(4, ge=1)
     """Episodes at once."""
+    warm_pool: bool = True
+    """Start the next jobs' containers while the current episodes run (each used once)."""
 
 
 class RayRunnerConfig(BaseModel):
