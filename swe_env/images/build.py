@@ -27,7 +27,7 @@ from swe_env.images.bootstrap import base_tag, ensure_base
 from swe_env.images.layer import WorkContainer, image_config, load_layer, repo_tar
 from swe_env.tasks.spec import DirSource, EnvironmentSpec, GitSource, MirrorSource, TaskSpec
 
-RECIPE_VERSION = "1"
+RECIPE_VERSION = "2"
 SKIP_PARTS = {".git", "__pycache__", ".pytest_cache", ".mypy_cache", ".tox"}
 Progress = Callable[[str, str], None]  # (image tag, message)
 _IMAGE_LOCKS: defaultdict[str, threading.Lock] = defaultdict(threading.Lock)
