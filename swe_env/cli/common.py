@@ -180,7 +180,9 @@ def select_or_exit(suite: str, wanted: list[str] | None) -> list[TaskSpec]:
         fail(exc)
 
 
-def build_with_progress(tasks: list[TaskSpec], client: Any, workers: int) -> dict[str, str]:
+def build_with_progress(
+    tasks: list[TaskSpec], client: Any, workers: int | None = None
+) -> dict[str, str]:
     """Build missing images for ``tasks`` with a live progress bar."""
     from swe_env.images.build import ensure_images, env_tag, instance_tag
 

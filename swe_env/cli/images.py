@@ -76,7 +76,9 @@ def images_ls() -> None:
 @app.command("build")
 def images_build(
     suite: Annotated[str, typer.Argument(help="Suite name (under tasks/) or directory.")],
-    workers: Annotated[int, typer.Option(help="Parallel builds.")] = 2,
+    workers: Annotated[
+        int | None, typer.Option(help="Parallel builds (default: the core count).")
+    ] = None,
 ) -> None:
     """Build the env and instance images of a suite (cached by content hash)."""
     build_with_progress(load_or_exit(suite), engine(), workers)

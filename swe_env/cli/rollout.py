@@ -157,7 +157,7 @@ def rollout(
     default_out = Path("runs") / time.strftime("rollout-%Y%m%d-%H%M%S")
     out_dir = output_dir(out_dir or default_out, "--out")
     config.write(out_dir / "config.yaml")
-    build_with_progress(tasks, engine(), workers=2)
+    build_with_progress(tasks, engine())
     tally = execute(config, tasks, out_dir)
     report(out_dir, tally)
 

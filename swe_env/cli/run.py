@@ -78,7 +78,7 @@ def run(
     tasks = select_or_exit(config.env.suite, config.env.task_ids)
     out_dir = output_dir(out_dir or Path("runs") / time.strftime("run-%Y%m%d-%H%M%S"), "--out")
     config.write(out_dir / "config.yaml")
-    build_with_progress(tasks, engine(), workers=2)
+    build_with_progress(tasks, engine())
     started = time.monotonic()
     results = _run_with_progress(config, tasks, out_dir)
     _print_results(results, time.monotonic() - started, out_dir)

@@ -6,17 +6,16 @@ Tags carry content hashes, so an unchanged suite builds nothing the second time.
 from __future__ import annotations
 
 import hashlib
-import io
 import json
+import os
 import re
 import shlex
 import shutil
 import subprocess
-import tarfile
 import tempfile
 import threading
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 
@@ -24,19 +23,15 @@ import docker
 import docker.errors
 
 from swe_env.errors import ImageBuildError, TaskError
-from swe_env.images.bootstrap import RECIPES, base_tag, ensure_base
-from swe_env.images.hostcfg import proxy_env
+from swe_env.images.bootstrap import base_tag, ensure_base
+from swe_env.images.layer import WorkContainer, image_config, load_layer, repo_tar
 from swe_env.tasks.spec import DirSource, EnvironmentSpec, GitSource, MirrorSource, TaskSpec
 
-RECIPE_VERSION = "1"
+RECIPE_VERSION = "2"
 SKIP_PARTS = {".git", "__pycache__", ".pytest_cache", ".mypy_cache", ".tox"}
 Progress = Callable[[str, str], None]  # (image tag, message)
 _IMAGE_LOCKS: defaultdict[str, threading.Lock] = defaultdict(threading.Lock)
 _IMAGE_LOCKS_GUARD = threading.Lock()
-
-
-def _recipe(name: str) -> str:
-    return (RECIPES / name / "Dockerfile").read_text()
 
 
 def env_tag(env: EnvironmentSpec) -> str:
@@ -131,81 +126,72 @@ def materialize_repo(task: TaskSpec, dest: Path) -> None:
 
 
 # -- builds ---------------------------------------------------------------------------------
-def _build(client: docker.DockerClient, context: bytes, tag: str, args: dict, progress) -> None:
-    log: list[str] = []
-    try:
-        stream = client.api.build(
-            fileobj=io.BytesIO(context),
-            custom_context=True,
-            tag=tag,
-            buildargs={**proxy_env(), **args},
-            decode=True,
-            rm=True,
-            forcerm=True,
-        )
-        for chunk in stream:
-            if chunk.get("stream", "").strip():
-                line = chunk["stream"].strip()
-                log.append(line)
-                progress(tag, line[-100:])
-            if "error" in chunk:
-                log.append(chunk["error"])
-                raise ImageBuildError(f"building {tag} failed: {chunk['error']}", "\n".join(log))
-    except docker.errors.APIError as exc:
-        raise ImageBuildError(f"building {tag} failed: {exc}", "\n".join(log)) from exc
+ENV_VARS = {
+    "VIRTUAL_ENV": "/opt/venv",
+    "PATH": "/opt/venv/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+    "PIP_NO_CACHE_DIR": "1",
+    "PYTHONDONTWRITEBYTECODE": "1",
+}
+"""What every env image sets before the task's own variables (which may override them)."""
+
+BASE_COMMIT = (
+    "git init -q && git add -A"
+    ' && GIT_AUTHOR_DATE="2000-01-01T00:00:00Z" GIT_COMMITTER_DATE="2000-01-01T00:00:00Z"'
+    ' git commit -q --no-verify -m "base"'
+    " && git reflog expire --expire=now --all && git gc -q --prune=now"
+)
+"""The tree becomes the single commit of a fresh repository: no remotes, no other refs,
+an expired reflog and a gc'd object store (the leak-free guarantee)."""
 
 
-def _context(dockerfile: str, repo: Path | None = None) -> bytes:
-    buf = io.BytesIO()
-    with tarfile.open(fileobj=buf, mode="w") as tar:
-        data = dockerfile.encode()
-        info = tarfile.TarInfo("Dockerfile")
-        info.size = len(data)
-        tar.addfile(info, io.BytesIO(data))
-        if repo is not None:
-            tar.add(repo, arcname="repo")
-    return buf.getvalue()
-
-
-def _run_lines(commands: Iterable[str]) -> str:
-    lines = [f"RUN {cmd}" for cmd in commands]
-    return "\n".join(lines)
+def env_steps(env: EnvironmentSpec) -> list[str]:
+    """The commands that make an env image from the base: venv, pre-install, pip."""
+    steps = ["python3 -m venv /opt/venv", *env.pre_install]
+    if env.pip_packages:
+        steps.append("pip install --quiet " + " ".join(shlex.quote(p) for p in env.pip_packages))
+    return steps
 
 
 def build_env(env: EnvironmentSpec, client: docker.DockerClient, progress: Progress) -> str:
+    """The env image: the base plus the task's dependencies, as one committed layer."""
     tag = env_tag(env)
-    env_lines = "\n".join(f"ENV {k}={json.dumps(v)}" for k, v in sorted(env.env_vars.items()))
-    pip = (
-        "RUN pip install --quiet " + " ".join(shlex.quote(p) for p in env.pip_packages)
-        if env.pip_packages
-        else ""
-    )
-    dockerfile = (
-        _recipe("env")
-        .replace("@ENV_VARS@", env_lines)
-        .replace("@PRE_INSTALL@", _run_lines(env.pre_install))
-        .replace("@PIP_INSTALL@", pip)
-        .replace("@ENV_KEY@", env.env_key())
-        .replace("@PYTHON@", env.python)
-    )
-    _build(client, _context(dockerfile), tag, {"BASE": base_tag(env.python)}, progress)
+    base = base_tag(env.python)
+    variables = {**ENV_VARS, **env.env_vars}
+    labels = {"swe-env.kind": "env", "swe-env.env-key": env.env_key(), "swe-env.python": env.python}
+    config = image_config(client, base, labels=labels, env=variables)
+    with WorkContainer(client, base, tag, progress, environment=variables) as work:
+        for step in env_steps(env):
+            work.sh(step)
+        work.commit(config)
     return tag
 
 
 def build_instance(task: TaskSpec, client: docker.DockerClient, progress: Progress) -> str:
+    """The instance image: the env image plus ``/testbed`` (the repository's base state,
+    leak-free), as one layer. Only the repository's tree enters the work container, never
+    hidden tests or the gold patch. With no install command, ``/testbed`` is all that
+    changed, so its tar is loaded as the layer; install commands may write anywhere (an
+    editable install touches site-packages), so then the container is committed."""
     tag = instance_tag(task)
+    parent = env_tag(task.environment)
     with tempfile.TemporaryDirectory(prefix="swe-env-ctx-") as tmp:
-        repo = Path(tmp, "repo")
         progress(tag, "exporting the repository")
-        materialize_repo(task, repo)
-        dockerfile = (
-            _recipe("instance")
-            .replace("@INSTALL@", _run_lines(task.environment.install))
-            .replace("@TASK@", task.full_id)
-            .replace("@KEY@", instance_key(task))
-        )
-        context = _context(dockerfile, repo)
-    _build(client, context, tag, {"ENV_IMAGE": env_tag(task.environment)}, progress)
+        materialize_repo(task, Path(tmp, "repo"))
+        tree = repo_tar(Path(tmp, "repo"), "testbed")
+    labels = {
+        "swe-env.kind": "instance",
+        "swe-env.task": task.full_id,
+        "swe-env.instance-key": instance_key(task),
+    }
+    config = image_config(client, parent, labels=labels, workdir="/testbed")
+    with WorkContainer(client, parent, tag, progress) as work:
+        work.put(tree)
+        for step in [*task.environment.install, BASE_COMMIT]:
+            work.sh(step, workdir="/testbed")
+        if task.environment.install:
+            work.commit(config)
+        else:
+            load_layer(client, parent, work.tar_of("/testbed"), config, tag)
     return tag
 
 
@@ -213,11 +199,13 @@ def ensure_images(
     tasks: list[TaskSpec],
     client: docker.DockerClient,
     *,
-    workers: int = 2,
+    workers: int | None = None,
     progress: Progress = lambda tag, msg: None,
     on_done: Callable[[str, bool], None] = lambda tag, built: None,
 ) -> dict[str, str]:
     """Build whatever is missing (bases, envs, instances); returns task full_id → image tag.
+
+    ``workers`` builds run at once (default: the core count).
 
     Raises:
         ImageBuildError: a build failed (the others still finish first).
@@ -229,7 +217,7 @@ def ensure_images(
     errors: list[ImageBuildError] = []
 
     def run(jobs: dict[str, Callable[[], str]]) -> None:
-        with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        with ThreadPoolExecutor(max_workers=max(1, workers or os.cpu_count() or 1)) as pool:
             futures = {pool.submit(fn): tag for tag, fn in jobs.items()}
             for future in as_completed(futures):
                 try:
