@@ -31,6 +31,7 @@ import docker.errors
 
 from swe_env.errors import ImageBuildError
 from swe_env.images.hostcfg import proxy_env
+from swe_env.sandbox.docker import owner_labels
 
 WORK_SECONDS = 6 * 3600
 """A work container removes itself after this long, even when its builder was killed."""
@@ -54,6 +55,9 @@ class WorkContainer:
         self.client, self.image, self.tag, self.progress = client, image, tag, progress
         self.environment = environment or {}
         self.container: Any = None
+        # Owner labels, so that `swe-env gc` removes the container of a killed build;
+        # commit() blanks them (a commit copies the container's labels into the image).
+        self.labels = owner_labels(task=f"build {tag}")
 
     def __enter__(self) -> WorkContainer:
         try:
@@ -64,6 +68,7 @@ class WorkContainer:
                 auto_remove=True,
                 init=True,
                 environment=self.environment,
+                labels=self.labels,
             )
         except docker.errors.APIError as exc:
             raise ImageBuildError(f"building {self.tag}: no work container: {exc}") from exc
@@ -100,13 +105,14 @@ class WorkContainer:
         """Make the image ``tag``: the container's changes as one layer, with ``config``."""
         self.progress(self.tag, "commit")
         repository, _, tag = self.tag.rpartition(":")
+        labels = config.get("Labels") or {}
         try:
             self.client.api.commit(
                 self.container.id,
                 repository,
                 tag,
                 message=f"swe-env: one layer for {self.tag}",
-                conf=config,
+                conf={**config, "Labels": {**dict.fromkeys(self.labels, ""), **labels}},
             )
         except docker.errors.APIError as exc:
             raise ImageBuildError(f"building {self.tag}: commit failed: {exc}") from exc

@@ -80,3 +80,28 @@ def test_envs_are_shared_and_rebuild_is_cached(tasks, docker_client):
     assert not any(built)
     image = docker_client.images.get(instance_tag(tasks[0]))
     assert image.labels["swe-env.kind"] == "instance"
+
+
+def test_a_killed_build_leaves_nothing_that_gc_cannot_remove(docker_client, base_image):
+    """A build's work container carries owner labels: when the build is SIGKILLed, the
+    container outlives it, and gc proves its owner dead and removes it."""
+    import subprocess
+    import sys
+
+    from swe_env.sandbox import gc
+
+    code = (
+        "import os, signal, docker\n"
+        "from swe_env.images.layer import WorkContainer\n"
+        f"with WorkContainer(docker.from_env(), {base_image!r}, 'swe-env-probe:killed', "
+        "lambda t, m: None) as w:\n"
+        "    print(w.container.id, flush=True)\n"
+        "    os.kill(os.getpid(), signal.SIGKILL)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    cid = done.stdout.strip()
+    assert cid and docker_client.containers.get(cid).status == "running"
+    orphans = [o for o in gc.find_orphans(docker_client) if o.id == cid]
+    assert orphans, "the killed build's container is not seen as an orphan"
+    gc.remove_orphans(docker_client, orphans)
+    assert not docker_client.containers.list(all=True, filters={"id": cid})
