@@ -12,13 +12,17 @@ knows no runner and no transport.
 from __future__ import annotations
 
 import time
+import uuid
 from typing import TYPE_CHECKING, Any
 
 import gymnasium
 
+from swe_env import env_fork
 from swe_env.env_config import RewardName, SWEEnvConfig
 from swe_env.errors import SandboxDestroyed
 from swe_env.sandbox.provider import SandboxProvider
+from swe_env.sandbox.snapshot import HOLDS as _HOLDS
+from swe_env.sandbox.snapshot import start_config
 from swe_env.spaces import UnicodeText
 from swe_env.tasks.native import load_suite
 from swe_env.tasks.select import select_tasks
@@ -27,6 +31,7 @@ from swe_env.tools import execute, openai_schemas, tool_instructions
 from swe_env.tools.base import ToolContext
 
 if TYPE_CHECKING:
+    from swe_env.sandbox.config import DockerSandboxConfig
     from swe_env.sandbox.docker import DockerSandbox
     from swe_env.sandbox.pool import SandboxPool
 
@@ -151,23 +156,18 @@ class SWEEnv(gymnasium.Env[str, Any]):
         super().reset(seed=seed)
         options = options or {}
         self._close_sandbox()
-        if options.get("task_id"):
-            wanted = options["task_id"]
-            matches = [t for t in self.tasks if wanted in (t.id, t.full_id)]
-            if not matches:
-                raise ValueError(f"unknown task_id {wanted!r}")
-            task = matches[0]
-        else:
-            task = self.tasks[int(self.np_random.integers(len(self.tasks)))]
+        task, image, config, forked = self._choose(options)
         started = time.monotonic()
-        image = self._image_for(task)
-        self.sandbox = self.provider.acquire(image, self.config.sandbox, task=task.full_id)
-        head = self.sandbox.run(f"git -C {REPO} rev-parse HEAD", timeout=30)
-        base_commit = head.output.strip().splitlines()[-1] if head.exit_code == 0 else "HEAD"
+        if forked is None:
+            image = self._image_for(task)
+        # A snapshot's container never comes from the warm pool: spare ones would pin it.
+        episode = uuid.uuid4().hex[:12] if forked else None
+        self.sandbox = self.provider.acquire(image, config, task=task.full_id, episode=episode)
+        base_commit = forked.pop("base_commit") if forked else self._head()
         self.task = task
         timeout = self.config.sandbox.command_timeout
         self._ctx = ToolContext(base_commit=base_commit, repo_root=REPO, command_timeout=timeout)
-        self._turn = 0
+        self._turn = forked["step"] if forked else 0
         self._started = time.monotonic()
         self._done = False
         obs = self._first_observation(task)
@@ -178,11 +178,73 @@ class SWEEnv(gymnasium.Env[str, Any]):
             "task_id": task.full_id,
             "base_commit": base_commit,
             "image": image,
+            "episode": env_fork.episode_of(self),
             "tools": openai_schemas(),
             "disk": _disk_info(self.sandbox),
             "timings": {"reset": time.monotonic() - started},
         }
+        if forked:
+            info["forked_from"] = forked
         return obs, info
+
+    def _choose(
+        self, options: dict[str, Any]
+    ) -> tuple[TaskSpec, str, DockerSandboxConfig, dict[str, Any] | None]:
+        """The task, image and sandbox config of the next episode, and where it was
+        forked from (with the parent's base commit) when ``options["snapshot"]`` is set."""
+        wanted = options.get("task_id")
+        if options.get("snapshot"):
+            image = str(options["snapshot"])
+            task, labels = env_fork.resolve(self, image, wanted)
+            forked = env_fork.origin(image, labels)
+            forked["base_commit"] = labels.get(env_fork.LABEL_BASE) or "HEAD"
+            return task, image, start_config(self.config.sandbox, labels), forked
+        if wanted:
+            matches = [t for t in self.tasks if wanted in (t.id, t.full_id)]
+            if not matches:
+                raise ValueError(f"unknown task_id {wanted!r}")
+            task = matches[0]
+        else:
+            task = self.tasks[int(self.np_random.integers(len(self.tasks)))]
+        return task, "", self.config.sandbox, None
+
+    def _head(self) -> str:
+        """The commit checked out in the repository (the diff base)."""
+        assert self.sandbox is not None
+        head = self.sandbox.run(f"git -C {REPO} rev-parse HEAD", timeout=30)
+        return head.output.strip().splitlines()[-1] if head.exit_code == 0 else "HEAD"
+
+    # -- snapshot and fork (see swe_env.env_fork) -------------------------------------------
+    def snapshot(self) -> str:
+        """Commit the episode's files, working directory and exported environment as a
+        snapshot image; returns its id, for ``reset(options={"snapshot": id})``.
+
+        A snapshot does **not** keep running processes (servers, background jobs) nor
+        the shell's unexported variables, functions and options. This env holds the
+        snapshot until :meth:`close` (a reset keeps it), then it is removed unless a
+        fork still holds it.
+
+        Raises:
+            RuntimeError: no episode is running.
+            SandboxError: the shell's state could not be read or the engine refused.
+        """
+        return env_fork.snapshot(self)
+
+    def fork(self, k: int) -> list[SWEEnv]:
+        """``k`` independent environments started from a new snapshot of this episode
+        (same task, files, working directory, exported environment and turn count),
+        each with its own container. Close them (the snapshot goes with the last of
+        them and this env).
+
+        Raises:
+            ValueError: ``k`` < 1.
+            SweEnvError: a snapshot or a reset failed (the forks made so far are closed).
+        """
+        return env_fork.fork(self, k)
+
+    def snapshots(self) -> list[str]:
+        """The snapshots this env holds (taken by it, or the one it was forked from)."""
+        return _HOLDS.held(self)
 
     def step(self, action: Any) -> tuple[str, float, bool, bool, dict[str, Any]]:
         if self.sandbox is None or self.task is None or self._ctx is None:
@@ -300,6 +362,7 @@ class SWEEnv(gymnasium.Env[str, Any]):
         """Free the container (and the provider the env made). Safe to call more than once."""
         try:
             self._close_sandbox()
+            env_fork.release(self)
         finally:
             if self._owns_provider:
                 self.provider.close()
