@@ -126,6 +126,11 @@ class SWEEnv(gymnasium.Env[str, Any]):
         """The provider's warm pool, if any."""
         return self.provider.pool
 
+    @property
+    def turn(self) -> int:
+        """Turns taken in this episode (one forked from a snapshot counts its parent's)."""
+        return self._turn
+
     def _image_for(self, task: TaskSpec) -> str:
         """The task's instance image, built first if missing (unless ``build_images`` is off)."""
         from swe_env.images.build import ensure_instance_image, instance_tag

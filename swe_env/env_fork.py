@@ -69,7 +69,7 @@ def resolve(env: SWEEnv, image: str, task_id: str | None) -> tuple[TaskSpec, dic
 
     try:
         labels = snap.image_labels(env.provider.client, image)
-    except docker.errors.ImageNotFound:
+    except docker.errors.APIError:  # not found, or not an image reference at all
         raise ValueError(f"no snapshot {image!r}") from None
     if labels.get(snap.LABEL_SNAPSHOT) != "1":
         raise ValueError(f"{image!r} is not a swe-env snapshot")
@@ -124,7 +124,6 @@ def fork(env: SWEEnv, k: int) -> list[SWEEnv]:
 
 
 def release(env: SWEEnv) -> int:
-    """Let go of ``env``'s snapshots; those nobody holds any more are removed."""
-    if not snap.HOLDS.held(env):
-        return 0
+    """Let go of ``env``'s snapshots; those nobody holds any more are removed (and so
+    are earlier ones that a container still used then, if it is gone now)."""
     return snap.HOLDS.release(env.provider.client, env)

@@ -141,8 +141,10 @@ def run_episode(
     sample: int = 0,
     seed: int | None = None,
     agent: AgentConfig | None = None,
+    snapshot: str | None = None,
 ) -> Trajectory:
-    """Run one episode of ``task_id``.
+    """Run one episode of ``task_id`` (from ``snapshot``, an id of
+    ``SWEEnv.snapshot``, when given: the trajectory records ``forked_from``).
 
     ``agent`` adds the loop's rules: long observations cut, strict format (the first
     malformed action ends the episode, ``truncation="format_error"``). A policy that
@@ -157,10 +159,12 @@ def run_episode(
     started = time.monotonic()
     policy = check_policy(policy)
     chat = conversation_of(policy)
-    obs, info = env.reset(seed=seed, options={"task_id": task_id})
+    options = {"task_id": task_id, **({"snapshot": snapshot} if snapshot else {})}
+    obs, info = env.reset(seed=seed, options=options)
     traj = Trajectory(
         task_id=info["task_id"], sample=sample, policy=policy.name, model=policy.model,
         messages=[] if chat else [{"role": "user", "content": obs}], mode=mode_of(policy),
+        forked_from=info.get("forked_from"),
     )  # fmt: skip
     max_turns = getattr(getattr(env, "config", None), "max_turns", None)
     obs_limit = agent.max_observation_tokens if agent else None

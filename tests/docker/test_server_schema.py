@@ -52,6 +52,7 @@ OPERATIONS = [
     ("GET", "/v1/episodes/{episode_id}"),
     ("POST", "/v1/episodes/{episode_id}/step"),
     ("DELETE", "/v1/episodes/{episode_id}"),
+    ("POST", "/v1/episodes/{episode_id}/snapshot"),
 ]
 
 
