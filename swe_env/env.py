@@ -17,12 +17,9 @@ from typing import TYPE_CHECKING, Any
 
 import gymnasium
 
-from swe_env import env_fork
 from swe_env.env_config import RewardName, SWEEnvConfig
 from swe_env.errors import SandboxDestroyed
 from swe_env.sandbox.provider import SandboxProvider
-from swe_env.sandbox.snapshot import HOLDS as _HOLDS
-from swe_env.sandbox.snapshot import start_config
 from swe_env.spaces import UnicodeText
 from swe_env.tasks.native import load_suite
 from swe_env.tasks.select import select_tasks
@@ -183,7 +180,7 @@ class SWEEnv(gymnasium.Env[str, Any]):
             "task_id": task.full_id,
             "base_commit": base_commit,
             "image": image,
-            "episode": env_fork.episode_of(self),
+            "episode": self.sandbox.labels.get("swe-env.episode", ""),
             "tools": openai_schemas(),
             "disk": _disk_info(self.sandbox),
             "timings": {"reset": time.monotonic() - started},
@@ -199,10 +196,13 @@ class SWEEnv(gymnasium.Env[str, Any]):
         forked from (with the parent's base commit) when ``options["snapshot"]`` is set."""
         wanted = options.get("task_id")
         if options.get("snapshot"):
+            from swe_env.env_fork import LABEL_BASE, origin, resolve
+            from swe_env.sandbox.snapshot import start_config
+
             image = str(options["snapshot"])
-            task, labels = env_fork.resolve(self, image, wanted)
-            forked = env_fork.origin(image, labels)
-            forked["base_commit"] = labels.get(env_fork.LABEL_BASE) or "HEAD"
+            task, labels = resolve(self, image, wanted)
+            forked = origin(image, labels)
+            forked["base_commit"] = labels.get(LABEL_BASE) or "HEAD"
             return task, image, start_config(self.config.sandbox, labels), forked
         if wanted:
             matches = [t for t in self.tasks if wanted in (t.id, t.full_id)]
@@ -233,7 +233,9 @@ class SWEEnv(gymnasium.Env[str, Any]):
             RuntimeError: no episode is running.
             SandboxError: the shell's state could not be read or the engine refused.
         """
-        return env_fork.snapshot(self)
+        from swe_env.env_fork import snapshot
+
+        return snapshot(self)
 
     def fork(self, k: int) -> list[SWEEnv]:
         """``k`` independent environments started from a new snapshot of this episode
@@ -245,11 +247,15 @@ class SWEEnv(gymnasium.Env[str, Any]):
             ValueError: ``k`` < 1.
             SweEnvError: a snapshot or a reset failed (the forks made so far are closed).
         """
-        return env_fork.fork(self, k)
+        from swe_env.env_fork import fork
+
+        return fork(self, k)
 
     def snapshots(self) -> list[str]:
         """The snapshots this env holds (taken by it, or the one it was forked from)."""
-        return _HOLDS.held(self)
+        from swe_env.sandbox.snapshot import HOLDS
+
+        return HOLDS.held(self)
 
     def step(self, action: Any) -> tuple[str, float, bool, bool, dict[str, Any]]:
         if self.sandbox is None or self.task is None or self._ctx is None:
@@ -367,7 +373,10 @@ class SWEEnv(gymnasium.Env[str, Any]):
         """Free the container (and the provider the env made). Safe to call more than once."""
         try:
             self._close_sandbox()
-            env_fork.release(self)
+            if self.provider.connected:
+                from swe_env.env_fork import release
+
+                release(self)
         finally:
             if self._owns_provider:
                 self.provider.close()

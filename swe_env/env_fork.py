@@ -23,8 +23,10 @@ from swe_env.sandbox import snapshot as snap
 from swe_env.sandbox.docker import LABEL_PREFIX
 
 if TYPE_CHECKING:
-    from swe_env.env import SWEEnv
     from swe_env.tasks.spec import TaskSpec
+
+SWEEnv = Any
+"""A :class:`swe_env.env.SWEEnv` (not imported: the env imports this module)."""
 
 LABEL_EPISODE = f"{LABEL_PREFIX}.episode"
 LABEL_TASK = f"{LABEL_PREFIX}.task"
@@ -100,13 +102,11 @@ def fork(env: SWEEnv, k: int) -> list[SWEEnv]:
         RuntimeError, SandboxError: as :func:`snapshot`; SweEnvError: a reset failed
             (the forks made so far are closed).
     """
-    from swe_env.env import SWEEnv
-
     if k < 1:
         raise ValueError(f"k must be at least 1, not {k}")
     image = snapshot(env)
     provider = None if env._owns_provider else env.provider
-    forks = [SWEEnv(env.config, provider=provider) for _ in range(k)]
+    forks = [type(env)(env.config, provider=provider) for _ in range(k)]
     for child in forks:
         snap.HOLDS.hold(image, child)
 

@@ -133,6 +133,10 @@ def _finish(traj: Trajectory, info: dict[str, Any], terminated: bool, truncated:
     traj.turns = len(traj.steps)
 
 
+def _reset_options(task_id: str, snapshot: str | None) -> dict[str, Any]:
+    return {"task_id": task_id, "snapshot": snapshot} if snapshot else {"task_id": task_id}
+
+
 def run_episode(
     env: SWEEnv,
     policy: Policy,
@@ -143,8 +147,7 @@ def run_episode(
     agent: AgentConfig | None = None,
     snapshot: str | None = None,
 ) -> Trajectory:
-    """Run one episode of ``task_id`` (from ``snapshot``, an id of
-    ``SWEEnv.snapshot``, when given: the trajectory records ``forked_from``).
+    """Run one episode of ``task_id`` (from a ``SWEEnv.snapshot`` id: ``forked_from``).
 
     ``agent`` adds the loop's rules: long observations cut, strict format (the first
     malformed action ends the episode, ``truncation="format_error"``). A policy that
@@ -159,13 +162,11 @@ def run_episode(
     started = time.monotonic()
     policy = check_policy(policy)
     chat = conversation_of(policy)
-    options = {"task_id": task_id, **({"snapshot": snapshot} if snapshot else {})}
-    obs, info = env.reset(seed=seed, options=options)
+    obs, info = env.reset(seed=seed, options=_reset_options(task_id, snapshot))
     traj = Trajectory(
         task_id=info["task_id"], sample=sample, policy=policy.name, model=policy.model,
         messages=[] if chat else [{"role": "user", "content": obs}], mode=mode_of(policy),
-        forked_from=info.get("forked_from"),
-    )  # fmt: skip
+        forked_from=info.get("forked_from"))  # fmt: skip
     max_turns = getattr(getattr(env, "config", None), "max_turns", None)
     obs_limit = agent.max_observation_tokens if agent else None
     act_info = {**info, "sample": sample, "remaining_turns": max_turns}
