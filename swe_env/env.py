@@ -1,17 +1,14 @@
 """SWEEnv: one software-engineering task per episode, as a ``gymnasium.Env``.
 
-Importing this module registers ``swe_env/SWE-v0``::
-
-    import gymnasium, swe_env.env
-    env = gymnasium.make("swe_env/SWE-v0", suite="demo")
-
-(``gymnasium.make("swe_env.env:swe_env/SWE-v0")`` imports it for you.) The environment
+Importing this module registers ``swe_env/SWE-v0`` (``gymnasium.make(
+"swe_env.env:swe_env/SWE-v0", suite="demo")`` imports it for you). The environment
 knows no runner and no transport.
 """
 
 from __future__ import annotations
 
 import time
+import uuid
 from typing import TYPE_CHECKING, Any
 
 import gymnasium
@@ -27,6 +24,7 @@ from swe_env.tools import execute, openai_schemas, tool_instructions
 from swe_env.tools.base import ToolContext
 
 if TYPE_CHECKING:
+    from swe_env.sandbox.config import DockerSandboxConfig
     from swe_env.sandbox.docker import DockerSandbox
     from swe_env.sandbox.pool import SandboxPool
 
@@ -123,18 +121,22 @@ class SWEEnv(gymnasium.Env[str, Any]):
         """The provider's warm pool, if any."""
         return self.provider.pool
 
+    @property
+    def turn(self) -> int:
+        """Turns taken in this episode (one forked from a snapshot counts its parent's)."""
+        return self._turn
+
     def _image_for(self, task: TaskSpec) -> str:
         """The task's instance image, built first if missing (unless ``build_images`` is
-        off). Looked up once per task: tags are content hashes, so the image does not
-        change (if it is removed meanwhile, the container start fails as infrastructure
-        and the retry, on a new environment, builds it again)."""
+        off), looked up once per task: tags are content hashes (an image removed since
+        fails the container start as infrastructure; the retry builds it again)."""
         from swe_env.images.build import ensure_instance_image, instance_tag
 
         if task.full_id not in self._images:
-            if not self.config.build_images:
-                self._images[task.full_id] = instance_tag(task)
-            else:
-                self._images[task.full_id] = ensure_instance_image(task, self.provider.client)
+            build = self.config.build_images
+            client = self.provider.client if build else None
+            tag = ensure_instance_image(task, client) if build else instance_tag(task)
+            self._images[task.full_id] = tag
         return self._images[task.full_id]
 
     def _base_commit(self, image: str) -> str:
@@ -169,22 +171,18 @@ class SWEEnv(gymnasium.Env[str, Any]):
         super().reset(seed=seed)
         options = options or {}
         self._close_sandbox()
-        if options.get("task_id"):
-            wanted = options["task_id"]
-            matches = [t for t in self.tasks if wanted in (t.id, t.full_id)]
-            if not matches:
-                raise ValueError(f"unknown task_id {wanted!r}")
-            task = matches[0]
-        else:
-            task = self.tasks[int(self.np_random.integers(len(self.tasks)))]
+        task, image, config, forked = self._choose(options)
         started = time.monotonic()
-        image = self._image_for(task)
-        self.sandbox = self.provider.acquire(image, self.config.sandbox, task=task.full_id)
-        base_commit = self._base_commit(image)
+        if forked is None:
+            image = self._image_for(task)
+        # A snapshot's container never comes from the warm pool: spare ones would pin it.
+        episode = uuid.uuid4().hex[:12] if forked else None
+        self.sandbox = self.provider.acquire(image, config, task=task.full_id, episode=episode)
+        base_commit = forked.pop("base_commit") if forked else self._base_commit(image)
         self.task = task
         timeout = self.config.sandbox.command_timeout
         self._ctx = ToolContext(base_commit=base_commit, repo_root=REPO, command_timeout=timeout)
-        self._turn = 0
+        self._turn = forked["step"] if forked else 0
         self._started = time.monotonic()
         self._done = False
         obs = self._first_observation(task)
@@ -195,11 +193,76 @@ class SWEEnv(gymnasium.Env[str, Any]):
             "task_id": task.full_id,
             "base_commit": base_commit,
             "image": image,
+            "episode": self.sandbox.labels.get("swe-env.episode", ""),
             "tools": openai_schemas(),
             "disk": _disk_info(self.sandbox),
             "timings": {"reset": time.monotonic() - started},
         }
+        if forked:
+            info["forked_from"] = forked
         return obs, info
+
+    def _choose(
+        self, options: dict[str, Any]
+    ) -> tuple[TaskSpec, str, DockerSandboxConfig, dict[str, Any] | None]:
+        """The task, image and sandbox config of the next episode, and where it was
+        forked from (with the parent's base commit) when ``options["snapshot"]`` is set."""
+        wanted = options.get("task_id")
+        if options.get("snapshot"):
+            from swe_env.env_fork import LABEL_BASE, origin, resolve
+            from swe_env.sandbox.snapshot import start_config
+
+            image = str(options["snapshot"])
+            task, labels = resolve(self, image, wanted)
+            forked = origin(image, labels)
+            forked["base_commit"] = labels.get(LABEL_BASE) or "HEAD"
+            return task, image, start_config(self.config.sandbox, labels), forked
+        if wanted:
+            matches = [t for t in self.tasks if wanted in (t.id, t.full_id)]
+            if not matches:
+                raise ValueError(f"unknown task_id {wanted!r}")
+            task = matches[0]
+        else:
+            task = self.tasks[int(self.np_random.integers(len(self.tasks)))]
+        return task, "", self.config.sandbox, None
+
+    # -- snapshot and fork (see swe_env.env_fork) -------------------------------------------
+    def snapshot(self) -> str:
+        """Commit the episode's files, working directory and exported environment as a
+        snapshot image; returns its id, for ``reset(options={"snapshot": id})``.
+
+        A snapshot does **not** keep running processes (servers, background jobs) nor
+        the shell's unexported variables, functions and options. This env holds the
+        snapshot until :meth:`close` (a reset keeps it), then it is removed unless a
+        fork still holds it.
+
+        Raises:
+            RuntimeError: no episode is running.
+            SandboxError: the shell's state could not be read or the engine refused.
+        """
+        from swe_env.env_fork import snapshot
+
+        return snapshot(self)
+
+    def fork(self, k: int) -> list[SWEEnv]:
+        """``k`` independent environments started from a new snapshot of this episode
+        (same task, files, working directory, exported environment and turn count),
+        each with its own container. Close them (the snapshot goes with the last of
+        them and this env).
+
+        Raises:
+            ValueError: ``k`` < 1.
+            SweEnvError: a snapshot or a reset failed (the forks made so far are closed).
+        """
+        from swe_env.env_fork import fork
+
+        return fork(self, k)
+
+    def snapshots(self) -> list[str]:
+        """The snapshots this env holds (taken by it, or the one it was forked from)."""
+        from swe_env.sandbox.snapshot import HOLDS
+
+        return HOLDS.held(self)
 
     def step(self, action: Any) -> tuple[str, float, bool, bool, dict[str, Any]]:
         if self.sandbox is None or self.task is None or self._ctx is None:
@@ -317,6 +380,10 @@ class SWEEnv(gymnasium.Env[str, Any]):
         """Free the container (and the provider the env made). Safe to call more than once."""
         try:
             self._close_sandbox()
+            if self.provider.connected:
+                from swe_env.env_fork import release
+
+                release(self)
         finally:
             if self._owns_provider:
                 self.provider.close()

@@ -17,7 +17,7 @@ INIT_REPO = "git init -q . && git commit -q --allow-empty -m base && git rev-par
 def gc(
     ttl: Annotated[
         float | None,
-        typer.Option(help="Only containers older than this many hours (default: any age)."),
+        typer.Option(help="Only what is older than this many hours (default: any age)."),
     ] = None,
     include_live: Annotated[
         bool,
@@ -33,13 +33,19 @@ def gc(
     ] = None,
     dry_run: Annotated[bool, typer.Option(help="Only list what would be removed.")] = False,
 ) -> None:
-    """Remove orphaned containers: those whose owner process is proven dead.
+    """Remove orphaned containers and snapshot images: those whose owner process is
+    proven dead.
 
     An owner is dead when it ran on this host and its pid is gone or was reused.
-    Containers of live owners, or of other hosts, are kept unless --include-live (with
-    --ttl) is given.
+    Containers and snapshots of live owners, or of other hosts, are kept unless
+    --include-live (with --ttl) is given. A snapshot a container still runs from is kept.
     """
-    from swe_env.sandbox.gc import find_orphans, remove_orphans
+    from swe_env.sandbox.gc import (
+        find_orphan_snapshots,
+        find_orphans,
+        remove_orphans,
+        remove_snapshots,
+    )
 
     if include_live and ttl is None:
         fail(ValueError("--include-live needs --ttl (remove only containers past an age)"))
@@ -49,16 +55,19 @@ def gc(
     orphans = find_orphans(
         client, None if ttl is None else ttl * 3600, include_live=include_live, labels=label
     )
+    age = None if ttl is None else ttl * 3600
+    snapshots = [] if label else find_orphan_snapshots(client, age, include_live=include_live)
     table = Table("container", "task", "reason")
-    for o in orphans:
+    for o in orphans + snapshots:
         table.add_row(o.name, o.task, o.reason)
-    if orphans:
+    if orphans or snapshots:
         out.print(table)
     if dry_run:
-        console.print(f"{len(orphans)} orphan(s) would be removed")
+        console.print(f"{len(orphans)} orphan(s) and {len(snapshots)} snapshot(s) would be removed")
         return
     removed = remove_orphans(client, orphans)
-    console.print(f"[green]✓[/] removed {removed} orphan container(s)")
+    gone = remove_snapshots(client, snapshots)
+    console.print(f"[green]✓[/] removed {removed} orphan container(s) and {gone} snapshot(s)")
 
 
 def smoke(

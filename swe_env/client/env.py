@@ -245,15 +245,16 @@ class RemoteSWEEnv(gymnasium.Env[str, Any]):
         self, *, seed: int | None = None, options: dict[str, Any] | None = None
     ) -> tuple[str, dict[str, Any]]:
         super().reset(seed=seed)
-        self._end_episode()
+        options = options or {}
+        if not options.get("snapshot"):  # else the old episode ends after: it holds the snapshot
+            self._end_episode()
         if seed is None:
             seed = int(self.np_random.integers(2**31))
-        body = {
-            "seed": seed,
-            "task_id": (options or {}).get("task_id"),
-            "config": self._body_config,
-        }
+        body = {"seed": seed, "task_id": options.get("task_id"), "config": self._body_config}
+        if options.get("snapshot"):
+            body["snapshot"] = options["snapshot"]
         data = self.client.request("POST", "/v1/episodes", json=body, key=uuid.uuid4().hex).json()
+        self._end_episode()
         self.episode_id = data["episode_id"]
         self._step_url = self.client.url(f"/v1/episodes/{self.episode_id}/step")
         self.task_id = data["info"].get("task_id")
@@ -274,6 +275,15 @@ class RemoteSWEEnv(gymnasium.Env[str, Any]):
             bool(data["truncated"]),
             data["info"],
         )
+
+    def snapshot(self) -> str:
+        """Snapshot the episode on the service (files, working directory, exported
+        environment; not running processes); ``reset(options={"snapshot": id})`` starts
+        from it. It is removed when this episode ends."""
+        if self.episode_id is None:
+            raise RuntimeError("no episode; call reset()")
+        path = f"/v1/episodes/{self.episode_id}/snapshot"
+        return str(self.client.request("POST", path).json()["snapshot_id"])
 
     def state(self) -> dict[str, Any]:
         """The service's view of the episode (status, steps, idle time)."""

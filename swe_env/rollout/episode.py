@@ -133,6 +133,22 @@ def _finish(traj: Trajectory, info: dict[str, Any], terminated: bool, truncated:
     traj.turns = len(traj.steps)
 
 
+def _reset_options(task_id: str, snapshot: str | None) -> dict[str, Any]:
+    return {"task_id": task_id, "snapshot": snapshot} if snapshot else {"task_id": task_id}
+
+
+def _new_trajectory(
+    policy: Policy, rebuild_messages: bool, obs: str, info: dict[str, Any], sample: int
+) -> Trajectory:
+    """The record of an episode that has just been reset."""
+    return Trajectory(
+        task_id=info["task_id"], sample=sample, policy=policy.name, model=policy.model,
+        messages=[{"role": "user", "content": obs}] if rebuild_messages else [],
+        mode=mode_of(policy), forked_from=info.get("forked_from"),
+        reset_seconds=(info.get("timings") or {}).get("reset", 0.0),
+    )  # fmt: skip
+
+
 def run_episode(
     env: SWEEnv,
     policy: Policy,
@@ -141,8 +157,9 @@ def run_episode(
     sample: int = 0,
     seed: int | None = None,
     agent: AgentConfig | None = None,
+    snapshot: str | None = None,
 ) -> Trajectory:
-    """Run one episode of ``task_id``.
+    """Run one episode of ``task_id`` (from a ``SWEEnv.snapshot`` id: ``forked_from``).
 
     ``agent`` adds the loop's rules: long observations cut, strict format (the first
     malformed action ends the episode, ``truncation="format_error"``). A policy that
@@ -157,12 +174,8 @@ def run_episode(
     started = time.monotonic()
     policy = check_policy(policy)
     chat = conversation_of(policy)
-    obs, info = env.reset(seed=seed, options={"task_id": task_id})
-    traj = Trajectory(
-        task_id=info["task_id"], sample=sample, policy=policy.name, model=policy.model,
-        messages=[] if chat else [{"role": "user", "content": obs}], mode=mode_of(policy),
-        reset_seconds=(info.get("timings") or {}).get("reset", 0.0),
-    )  # fmt: skip
+    obs, info = env.reset(seed=seed, options=_reset_options(task_id, snapshot))
+    traj = _new_trajectory(policy, chat is None, obs, info, sample)
     max_turns = getattr(getattr(env, "config", None), "max_turns", None)
     obs_limit = agent.max_observation_tokens if agent else None
     act_info = {**info, "sample": sample, "remaining_turns": max_turns}

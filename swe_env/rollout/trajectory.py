@@ -79,6 +79,11 @@ class Trajectory(BaseModel):
     """The policy's action format: tools or text (None for scripted policies)."""
     tools: list[dict[str, Any]] | None = None
     """The tool schemas the model was given (tools mode), for SFT export."""
+    forked_from: dict[str, Any] | None = None
+    """Set when the episode started from a snapshot (``SWEEnv.fork``, or a reset with
+    ``options={"snapshot": id}``): ``snapshot`` (its id), ``episode`` (the parent
+    episode, as its reset's ``info["episode"]``) and ``step`` (the parent's turn when
+    the snapshot was taken; this episode's turns count on from it)."""
 
     @classmethod
     def infra_failure(

@@ -189,3 +189,47 @@ def remove_orphans(client: docker.DockerClient, orphans: list[Orphan]) -> int:
             if "already in progress" not in str(exc):
                 raise
     return removed
+
+
+def find_orphan_snapshots(
+    client: docker.DockerClient, ttl: float | None = None, *, include_live: bool = False
+) -> list[Orphan]:
+    """Our snapshot images (:mod:`swe_env.sandbox.snapshot`) whose owner is proven dead,
+    judged like containers (same ``ttl`` and ``include_live`` rules), newest first.
+
+    Raises:
+        ValueError: ``include_live`` without ``ttl``.
+    """
+    from swe_env.sandbox.snapshot import LABEL_SNAPSHOT
+
+    if include_live and ttl is None:
+        raise ValueError("removing snapshots of live owners needs a TTL")
+    now = time.time()
+    found = []
+    for img in client.api.images(filters={"label": [f"{LABEL_MANAGED}=1", f"{LABEL_SNAPSHOT}=1"]}):
+        labels: dict[str, Any] = img.get("Labels") or {}
+        created = float(labels.get(LABEL_CREATED) or img.get("Created") or 0)
+        if ttl is not None and now - created <= ttl:
+            continue
+        owner = owner_of(labels, img.get("Created"))
+        if owner.state != "dead" and not include_live:
+            continue
+        reason = owner.reason if ttl is None else f"older than {ttl:g}s; {owner.reason}"
+        task = labels.get(f"{LABEL_PREFIX}.task", "")
+        found.append((created, Orphan(img["Id"], f"snapshot {img['Id'][7:19]}", reason, task)))
+    return [orphan for _, orphan in sorted(found, key=lambda pair: -pair[0])]
+
+
+def remove_snapshots(client: docker.DockerClient, orphans: list[Orphan]) -> int:
+    """Remove the snapshot images ``orphans`` (children before parents); one a container
+    still runs from is kept. Returns how many were removed."""
+    from swe_env.sandbox import snapshot
+
+    left, removed = list(orphans), 0
+    while left:
+        gone = [o for o in left if snapshot.remove(client, o.id)]
+        if not gone:
+            break
+        removed += len(gone)
+        left = [o for o in left if o not in gone]
+    return removed

@@ -106,7 +106,7 @@ class EpisodeManager:
         detail = f" (it was {how})" if how else ""
         return ServiceError(404, "unknown_episode", f"no episode {episode_id!r}{detail}")
 
-    def _lookup(self, episode_id: str) -> Episode:
+    def lookup(self, episode_id: str) -> Episode:
         ep = self.episodes.get(episode_id)
         if ep is None:
             raise self._gone(episode_id)
@@ -226,7 +226,8 @@ class EpisodeManager:
             self._pending[key] = (digest, pending)
         self._creating += 1
         try:
-            created = await self._open(config, task_id, req.seed)
+            options = {"task_id": task_id, "snapshot": req.snapshot}
+            created = await self._open(config, options, req.seed)
         except asyncio.CancelledError:
             pending.cancel()
             raise
@@ -245,22 +246,22 @@ class EpisodeManager:
         return created
 
     def _open_blocking(
-        self, eid: str, config: SWEEnvConfig, task_id: str | None, seed: int | None
+        self, eid: str, config: SWEEnvConfig, options: dict[str, Any], seed: int | None
     ) -> tuple[Any, str, dict[str, Any]]:
         env = self.backend.make_env(config, eid)
         try:
-            obs, info = env.reset(seed=seed, options={"task_id": task_id} if task_id else None)
+            obs, info = env.reset(seed=seed, options={k: v for k, v in options.items() if v})
         except BaseException:
             close_quietly(env)
             raise
         return env, obs, info
 
     async def _open(
-        self, config: SWEEnvConfig, task_id: str | None, seed: int | None
+        self, config: SWEEnvConfig, options: dict[str, Any], seed: int | None
     ) -> EpisodeCreated:
         eid = uuid.uuid4().hex
         started = time.perf_counter()
-        future = self.pool.submit(self._open_blocking, eid, config, task_id, seed)
+        future = self.pool.submit(self._open_blocking, eid, config, options, seed)
         try:
             env, obs, info = await asyncio.wait_for(
                 asyncio.wrap_future(future), self.config.reset_timeout
@@ -283,7 +284,7 @@ class EpisodeManager:
         if self.closing:
             await self.run(close_quietly, env)
             raise shutting_down()
-        ep = Episode(eid, env, str(info.get("task_id", task_id or "")))
+        ep = Episode(eid, env, str(info.get("task_id", options["task_id"] or "")))
         self.episodes[eid] = ep
         self.metrics.episodes.labels(event="created").inc()
         return EpisodeCreated(episode_id=eid, observation=obs, info=info)
@@ -298,7 +299,7 @@ class EpisodeManager:
                 Idempotency-Key already used with another action, 503 an
                 infrastructure fault (the episode fails), 504 the step deadline.
         """
-        ep = self._lookup(episode_id)
+        ep = self.lookup(episode_id)
         digest = fingerprint(action) if key is not None else ""
         async with ep.lock:
             if key is not None and key in ep.replies:
@@ -361,11 +362,11 @@ class EpisodeManager:
         return error
 
     def state(self, episode_id: str) -> EpisodeState:
-        return self._lookup(episode_id).state()
+        return self.lookup(episode_id).state()
 
     async def delete(self, episode_id: str) -> None:
         """Close the episode and remove its containers (a running step is cut short)."""
-        await self._retire(self._lookup(episode_id), "deleted")
+        await self._retire(self.lookup(episode_id), "deleted")
 
     # -- grading --------------------------------------------------------------------
     async def grade(self, req: GradeRequest) -> Any:

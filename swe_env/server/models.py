@@ -12,6 +12,7 @@ from swe_env.env import SWEEnvConfig
 
 EpisodeStatus = Literal["running", "done", "failed"]
 SUITE = r"^[A-Za-z0-9][A-Za-z0-9_.\-]*$"
+SNAPSHOT_ID = r"^(sha256:)?[0-9a-f]{12,64}$"
 TASK_ID = r"^([A-Za-z0-9][A-Za-z0-9_.\-]*/)?[A-Za-z0-9][A-Za-z0-9_.\-]*$"
 
 
@@ -68,6 +69,20 @@ class CreateEpisode(_Model):
     config: EpisodeConfig | None = None
     """Episode settings (the defaults when omitted); ``suite`` must name a suite on the
     server."""
+    snapshot: str | None = Field(None, pattern=SNAPSHOT_ID)
+    """Start from this snapshot (``POST /v1/episodes/{id}/snapshot``): its task, files,
+    working directory, exported environment and turn count; not its processes.
+    ``task_id``, when given, must be the snapshot's task."""
+
+
+class SnapshotCreated(_Model):
+    """A snapshot of an episode: start episodes from it with ``snapshot``. It is removed
+    when its episode ends (once no episode started from it runs any more)."""
+
+    episode_id: str
+    snapshot_id: str
+    step: int
+    """The episode's turn when it was taken."""
 
 
 class EpisodeCreated(_Model):

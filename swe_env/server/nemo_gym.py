@@ -23,7 +23,14 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Cookie, Depends, Response
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from swe_env.server.models import CreateEpisode, ServiceError, StepResult, invalid
+from swe_env.server.models import (
+    TASK_ID,
+    CreateEpisode,
+    ServiceError,
+    StepResult,
+    errors,
+    invalid,
+)
 from swe_env.server.routes import Manager, bearer
 from swe_env.tasks import load_suite
 from swe_env.tools.registry import openai_schemas
@@ -42,11 +49,12 @@ class _Open(BaseModel):
 
 
 class EnvResetRequest(_Open):
-    """The dataset row. Its extra fields are the metadata: ``task_id`` (required),
-    ``seed`` and ``config`` (as in ``POST /v1/episodes``); NeMo Gym's own ``_ng_*``
-    fields are ignored."""
+    """The dataset row: ``task_id``, and optionally ``seed`` and ``config`` among its
+    extra fields (as in ``POST /v1/episodes``); NeMo Gym's own ``_ng_*`` fields are
+    ignored."""
 
     responses_create_params: dict[str, Any]
+    task_id: str = Field(pattern=TASK_ID, max_length=300, description="The row's swe-env task.")
 
 
 class EnvResetResponse(BaseModel):
@@ -84,15 +92,18 @@ class AggregateMetrics(BaseModel):
 
 
 Session = Annotated[str | None, Cookie(alias=COOKIE)]
-nemo_gym_routes = APIRouter(prefix=PREFIX, dependencies=[Depends(bearer)], tags=["nemo-gym"])
+nemo_gym_routes = APIRouter(
+    prefix=PREFIX, dependencies=[Depends(bearer)], tags=["nemo-gym"], responses=errors(401)
+)
 """NeMo Gym's GymnasiumServer routes; behind the token like the rest of the API."""
 
 
-def _both(path: str) -> Any:
-    """Register a POST handler at ``path`` and under the rollout prefix."""
+def _both(path: str, *codes: int) -> Any:
+    """Register a POST handler at ``path`` and under the rollout prefix; ``codes``: the
+    error answers it documents (besides 401 and 422)."""
 
     def register(handler: Any) -> Any:
-        nemo_gym_routes.post(path)(handler)
+        nemo_gym_routes.post(path, responses=errors(*codes))(handler)
         nemo_gym_routes.post(ROLLOUT + path, include_in_schema=False)(handler)
         return handler
 
@@ -110,11 +121,11 @@ def create_request(metadata: dict[str, Any]) -> CreateEpisode:
         raise invalid(("body",), str(exc)) from exc
 
 
-@_both("/reset")
+@_both("/reset", 400, 404, 413, 429, 503, 504)
 async def reset(body: EnvResetRequest, m: Manager, response: Response) -> EnvResetResponse:
     """Start an episode for the row's task; its first observation is the problem
     statement and tool instructions."""
-    created = await m.create(create_request(body.model_extra or {}))
+    created = await m.create(create_request({**(body.model_extra or {}), "task_id": body.task_id}))
     response.set_cookie(COOKIE, created.episode_id, httponly=True, samesite="strict")
     info = {
         "episode_id": created.episode_id,
@@ -151,11 +162,11 @@ def _text(output: list[dict[str, Any]]) -> str:
 
 def _episode(session: str | None) -> str:
     if not session:
-        raise ServiceError(400, "no_session", f"no episode: POST {PREFIX}/reset first")
+        raise ServiceError(404, "no_session", f"no episode: POST {PREFIX}/reset first")
     return session
 
 
-@_both("/step")
+@_both("/step", 400, 404, 409, 413, 500, 503, 504)
 async def step(body: EnvStepRequest, m: Manager, session: Session = None) -> EnvStepResponse:
     """Run the model's tool calls in order (a text reply is one text-format action).
     Stops at the first that ends the episode, then removes its containers."""
@@ -194,7 +205,7 @@ async def _close(m: Any, episode: str) -> None:
             raise
 
 
-@_both("/close")
+@_both("/close", 400, 404)
 async def close(m: Manager, response: Response, session: Session = None) -> dict[str, Any]:
     """End the session's episode early (idempotent)."""
     if session:
@@ -203,7 +214,7 @@ async def close(m: Manager, response: Response, session: Session = None) -> dict
     return {"closed": bool(session)}
 
 
-@_both("/aggregate_metrics")
+@_both("/aggregate_metrics", 400, 413)
 async def aggregate_metrics(body: AggregateMetricsRequest) -> AggregateMetrics:
     """Mean, min and max reward per task (by ``_ng_task_index``) and over all rollouts."""
     by_task: dict[Any, list[float]] = defaultdict(list)

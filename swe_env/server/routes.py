@@ -24,12 +24,14 @@ from swe_env.server.models import (
     EpisodeState,
     GradeRequest,
     Health,
+    SnapshotCreated,
     StepRequest,
     StepResult,
     TaskInfo,
     TasksQuery,
     errors,
 )
+from swe_env.server.snapshots import snapshot_episode
 
 EpisodeId = Annotated[str, Path(pattern=r"^[0-9a-f]{32}$", description="From POST /v1/episodes.")]
 IdempotencyKey = Annotated[
@@ -85,6 +87,7 @@ async def create_episode(
     body: CreateEpisode, m: Manager, key: IdempotencyKey = None
 ) -> EpisodeCreated:
     """Start an episode (a container for the task) and return the first observation.
+    With ``snapshot``, the episode starts from that snapshot of another episode.
 
     429 with Retry-After when ``max_episodes`` are open. 404 for an unknown suite or
     task. 503 on an infrastructure fault (retryable unless the task or its image is
@@ -114,6 +117,22 @@ async def step_episode(
     # validation of an answer that is a StepResult already.
     headers = {"Idempotent-Replayed": "true"} if replayed else None
     return Response(result.model_dump_json(), media_type="application/json", headers=headers)
+
+
+@api_routes.post(
+    "/v1/episodes/{episode_id}/snapshot",
+    status_code=201,
+    response_model=SnapshotCreated,
+    responses=errors(404, 409, 503),
+    tags=["episodes"],
+)
+async def snapshot_episode_route(episode_id: EpisodeId, m: Manager) -> SnapshotCreated:
+    """Commit the episode's files, working directory and exported environment (not its
+    running processes) between two steps. Start episodes from it with ``snapshot`` in
+    ``POST /v1/episodes``. It is removed when this episode ends, once no episode started
+    from it runs. 409 for a failed episode; 503 when the engine failed (the episode
+    goes on)."""
+    return await snapshot_episode(m, episode_id)
 
 
 @api_routes.get(

@@ -52,6 +52,11 @@ OPERATIONS = [
     ("GET", "/v1/episodes/{episode_id}"),
     ("POST", "/v1/episodes/{episode_id}/step"),
     ("DELETE", "/v1/episodes/{episode_id}"),
+    ("POST", "/v1/episodes/{episode_id}/snapshot"),
+    ("POST", "/nemo-gym/reset"),
+    ("POST", "/nemo-gym/step"),
+    ("POST", "/nemo-gym/close"),
+    ("POST", "/nemo-gym/aggregate_metrics"),
 ]
 
 

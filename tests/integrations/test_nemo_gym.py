@@ -140,7 +140,7 @@ def test_rollout_prefixed_paths_are_answered(client):
 
 
 def test_a_step_without_a_session_and_a_row_without_a_task_are_refused(client):
-    assert client.post("/nemo-gym/step", json=body("step_request_text")).status_code == 400
+    assert client.post("/nemo-gym/step", json=body("step_request_text")).status_code == 404
     row = {k: v for k, v in body("reset_request").items() if k != "task_id"}
     assert client.post("/nemo-gym/reset", json=row).status_code == 422
 

@@ -54,7 +54,7 @@ class Rule:
 FLOORS = (
     ("swe_env.cli", "swe_env.integrations"),
     ("swe_env.rollout", "swe_env.server"),
-    ("swe_env.env",),
+    ("swe_env.env", "swe_env.env_fork"),
     ("swe_env.tools", "swe_env.images", "swe_env.tasks", "rewards"),
     ("swe_env.sandbox",),
 )
@@ -95,7 +95,7 @@ RULES = (
     ),
     Rule(
         "the environment knows no runner and no transport, HTTP included",
-        ("swe_env.env",),
+        ("swe_env.env", "swe_env.env_fork"),
         ("swe_env.rollout", "swe_env.server", "swe_env.client", "swe_env.cli"),
     ),
     Rule(
