@@ -6,7 +6,7 @@
 Needs Docker (the demo images are built on first use) and no GPU and no model: the
 "policy" replays the task's gold patch as CWM text actions, so the episode is graded
 1.0. In training, SkyRL's generator makes the same calls with the model's text (see
-docs/train-skyrl-verl.md).
+the README's "Train with SkyRL").
 """
 
 from __future__ import annotations

@@ -2,14 +2,14 @@
 
     python examples/verl_agent_loop.py [--task demo/textkit-slug-trailing-separator]
 
-Needs Docker; no GPU, no model and no verl install. verl itself needs torch (CUDA
-wheels) and a GPU for its rollout servers, so this runs the loop on verl 0.9.1's
-agent-loop contract as tests/integrations/fixtures/verl_0_9_1.py states it, with a
-byte-level ChatML tokenizer and a server manager that follows
-``LLMServerClient.generate``'s signature and answers with the gold patch as token ids.
+Needs Docker and verl installed (``pip install -e '.[verl]'``); no GPU and no model.
+verl's rollout servers need a GPU, but its agent-loop module imports on CPU, so this runs
+the loop on verl's own ``AgentLoopBase`` with a byte-level ChatML tokenizer and a server
+manager (verl's ``LLMServerClient`` with ``generate`` scripted) that answers with the gold
+patch as token ids.
 It prints the output's lengths, how many tokens are the model's (mask 1) and the
 environment's (mask 0), and the graded reward. Training with verl on a GPU: see
-docs/train-skyrl-verl.md and examples/verl_agent_loop.yaml.
+the README's "Train with verl" and examples/verl_agent_loop.yaml.
 """
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 
-from integrations.fixtures import verl_0_9_1
-from integrations.fixtures.chatml import ChatMLTokenizer, ScriptedServerManager
+from integrations.fixtures.chatml import ChatMLTokenizer
+from integrations.fixtures.verl_server import ScriptedServerManager, build_loop
 
 from swe_env.env import SWEEnv
 from swe_env.integrations import verl as adapter
@@ -34,13 +34,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--task", default="demo/textkit-slug-trailing-separator")
     args = parser.parse_args()
-    with verl_0_9_1.installed():
-        loop_class = adapter.agent_loop_class()
-        task = next(t for t in load_suite("demo") if args.task in (t.id, t.full_id))
-        server = ScriptedServerManager(ChatMLTokenizer(), text_plan(task.gold_patch))
-        env = SWEEnv(suite="demo", tool_format="text")
-        loop = verl_0_9_1.build_loop(loop_class, server, env)
-        out = asyncio.run(loop.run({"temperature": 1.0}, task_id=args.task, raw_prompt=[]))
+    task = next(t for t in load_suite("demo") if args.task in (t.id, t.full_id))
+    server = ScriptedServerManager(ChatMLTokenizer(), text_plan(task.gold_patch))
+    env = SWEEnv(suite="demo", tool_format="text")
+    loop = build_loop(adapter.agent_loop_class(), server, env)
+    out = asyncio.run(loop.run({"temperature": 1.0}, task_id=args.task, raw_prompt=[]))
     model = sum(out.response_mask)
     print(f"prompt {len(out.prompt_ids)} tokens, response {len(out.response_ids)} tokens")
     environment = len(out.response_mask) - model

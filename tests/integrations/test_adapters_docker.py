@@ -9,8 +9,8 @@ from __future__ import annotations
 import asyncio
 
 import pytest
-from integrations.fixtures.chatml import ChatMLTokenizer, ScriptedServerManager
-from integrations.fixtures.verl_0_9_1 import build_loop
+from integrations.fixtures.chatml import ChatMLTokenizer
+from integrations.fixtures.verl_server import ScriptedServerManager, build_loop
 
 from swe_env.env import SWEEnv
 from swe_env.images.build import ensure_images

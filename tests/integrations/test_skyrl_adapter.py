@@ -1,5 +1,5 @@
 """The SkyRL adapter against skyrl_gym as installed, and SkyRL 0.3.0's GeneratorOutput
-keys (fixtures/skyrl_0_3_0.py: the trainer package needs torch)."""
+keys (fixtures/skyrl_0_3_0.py: the trainer package does not import on Python 3.11)."""
 
 from __future__ import annotations
 

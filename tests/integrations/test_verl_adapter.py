@@ -1,5 +1,5 @@
-"""The verl agent loop against verl 0.9.1's contract (fixtures/verl_0_9_1.py: verl
-needs torch with CUDA wheels) and a scripted server manager with verl's signature."""
+"""The verl agent loop against the installed verl (its agent-loop module imports on CPU)
+and a scripted server manager: verl's own ``LLMServerClient`` with ``generate`` scripted."""
 
 from __future__ import annotations
 
@@ -7,10 +7,11 @@ import asyncio
 import inspect
 from typing import Any
 
-from integrations.fixtures import verl_0_9_1
-from integrations.fixtures.chatml import ChatMLTokenizer, ScriptedServerManager
+from integrations.fixtures.chatml import ChatMLTokenizer
 from integrations.fixtures.scripted_env import ScriptedEnv
-from integrations.fixtures.verl_0_9_1 import build_loop
+from integrations.fixtures.verl_server import ScriptedServerManager, build_loop
+from verl.experimental.agent_loop import agent_loop as verl_agent_loop
+from verl.workers.rollout.llm_server import LLMServerClient
 
 from swe_env.integrations import verl as adapter
 
@@ -21,17 +22,23 @@ def run(loop: Any, **row: Any) -> Any:
     return asyncio.run(loop.run({"temperature": 1.0}, **row))
 
 
+def untyped(fn: Any) -> inspect.Signature:
+    """``fn``'s signature without annotations (verl writes ``Optional[...]``, we ``| None``)."""
+    sig = inspect.signature(fn)
+    params = [p.replace(annotation=p.empty) for p in sig.parameters.values()]
+    return sig.replace(parameters=params, return_annotation=sig.empty)
+
+
 def test_the_loop_is_an_agent_loop_registered_as_swe_env(loop_class: type) -> None:
-    assert issubclass(loop_class, verl_0_9_1.AgentLoopBase)
-    target = verl_0_9_1._agent_loop_registry["swe_env"]["_target_"]
+    assert issubclass(loop_class, verl_agent_loop.AgentLoopBase)
+    target = verl_agent_loop._agent_loop_registry["swe_env"]["_target_"]
     assert target == "swe_env.integrations.verl.SWEAgentLoop"
     assert adapter.SWEAgentLoop is loop_class  # hydra's _locate finds it by that path
     assert inspect.iscoroutinefunction(loop_class.run)
 
 
 def test_the_scripted_server_follows_verls_generate_signature() -> None:
-    real = inspect.signature(verl_0_9_1.LLMServerClient.generate)
-    assert inspect.signature(ScriptedServerManager.generate) == real
+    assert untyped(ScriptedServerManager.generate) == untyped(LLMServerClient.generate)
 
 
 def test_an_episode_passes_the_servers_ids_through_and_masks_observations(
@@ -40,7 +47,7 @@ def test_an_episode_passes_the_servers_ids_through_and_masks_observations(
     tok, env = ChatMLTokenizer(), ScriptedEnv()
     server = ScriptedServerManager(tok, ["<tool: bash>\nls\n</tool>", SUBMIT])
     out = run(build_loop(loop_class, server, env), task_id="demo/x", raw_prompt=[])
-    assert isinstance(out, verl_0_9_1.AgentLoopOutput)
+    assert isinstance(out, verl_agent_loop.AgentLoopOutput)
     assert env.options == {"task_id": "demo/x"} and env.closed
     assert env.actions == ["<tool: bash>\nls\n</tool>", SUBMIT]  # decoded, specials dropped
     first, second = server.returned
