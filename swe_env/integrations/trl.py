@@ -22,15 +22,20 @@ Imports TRL nowhere: the trainer is only passed in. ``datasets`` is imported by
 from __future__ import annotations
 
 import atexit
+import tempfile
 import threading
+from collections import Counter
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from functools import partial
+from pathlib import Path
 from typing import Any
 
 from swe_env.env import SWEEnv
 from swe_env.env_config import SWEEnvConfig
 from swe_env.integrations.tokens import FlatEpisode, flatten
 from swe_env.policy.config import AgentConfig
+from swe_env.rollout.config import RayRunnerConfig
 from swe_env.rollout.episode import run_with_retries
 from swe_env.rollout.trajectory import Trajectory
 from swe_env.sandbox.provider import SandboxProvider
@@ -107,18 +112,25 @@ def make_rollout_func(
     agent: AgentConfig | None = None,
     concurrency: int = 2,
     retries: int = 2,
+    ray: RayRunnerConfig | None = None,
     on_episode: Callable[[Trajectory, FlatEpisode], None] = lambda traj, flat: None,
 ) -> Callable[[list[Any], Any], dict[str, list[Any]]]:
     """A ``rollout_func(prompts, trainer)`` for ``GRPOTrainer`` over ``tasks``.
+
+    The episodes run in ``concurrency`` threads here, or, with ``ray``, on swe-env's
+    Ray runner (its cluster, its per-node limits, its worker-loss recovery); there
+    ``make_policy`` runs in the workers and gets ``trainer=None`` (the trainer stays in
+    this process: give the workers a policy on your vLLM server).
 
     Raises (from the returned function):
         KeyError: a prompt names no task of ``tasks``.
         RetokenizedHistory, MissingTokens: a completed episode's ids cannot be trusted.
     """
-    by_prompt = {
-        _task_prompt(t): t for t in (load_suite(tasks) if isinstance(tasks, str) else tasks)
-    }
+    tasks = load_suite(tasks) if isinstance(tasks, str) else tasks
+    by_prompt = {_task_prompt(t): t for t in tasks}
     config = env or SWEEnvConfig()
+    if ray is not None:
+        return _ray_rollout(by_prompt, make_policy, config, agent, retries, ray, on_episode)
 
     def episode(task: TaskSpec, sample: int, trainer: Any) -> Trajectory:
         return run_with_retries(
@@ -138,6 +150,47 @@ def make_rollout_func(
         return _rows(trajs, prompts, trainer, on_episode)
 
     return rollout_func
+
+
+def _ray_rollout(
+    by_prompt: dict[str, TaskSpec],
+    make_policy: MakePolicy,
+    config: SWEEnvConfig,
+    agent: AgentConfig | None,
+    retries: int,
+    ray: RayRunnerConfig,
+    on_episode: Callable[[Trajectory, FlatEpisode], None],
+) -> Callable[[list[Any], Any], dict[str, list[Any]]]:
+    """The rollout function over :class:`~swe_env.rollout.ray_runner.RayRunner`: each
+    batch is its tasks times the rows per task (GRPO repeats every prompt equally)."""
+    from swe_env.rollout.ray_runner import RayRunner
+
+    runner = RayRunner(
+        config, partial(_worker_policy, make_policy), agent=agent, retries=retries, ray_config=ray
+    )
+
+    def rollout_func(prompts: list[Any], trainer: Any) -> dict[str, list[Any]]:
+        rows = [by_prompt[prompt_text(p)] for p in prompts]
+        counts = Counter(t.full_id for t in rows)
+        if len(set(counts.values())) != 1:
+            raise ValueError(f"the Ray path needs equal rows per task, got {dict(counts)}")
+        unique = list({t.full_id: t for t in rows}.values())
+        with tempfile.TemporaryDirectory(prefix="swe-env-rollout-") as out:
+            done = runner.run(unique, Path(out), samples=next(iter(counts.values())))
+        by_job = {(t.task_id, t.sample): t for t in done}
+        seen: Counter[str] = Counter()
+        trajs = []
+        for task in rows:
+            trajs.append(by_job[(task.full_id, seen[task.full_id])])
+            seen[task.full_id] += 1
+        return _rows(trajs, prompts, trainer, on_episode)
+
+    return rollout_func
+
+
+def _worker_policy(make_policy: MakePolicy, task: TaskSpec, sample: int = 0) -> Any:
+    """``make_policy`` as the Ray workers call it: no trainer there."""
+    return make_policy(task, sample, None)
 
 
 def _rows(
