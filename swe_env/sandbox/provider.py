@@ -16,6 +16,7 @@ labels; only the root provider closes them.
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from swe_env.sandbox.config import BACKENDS, DockerSandboxConfig, SandboxConfig, backend_class
@@ -65,6 +66,8 @@ class SandboxProvider:
         self._lock = threading.Lock()
         self._root = True
         self._closed = False
+        self.on_acquire: Callable[[DockerSandbox], None] | None = None
+        """Called with every sandbox :meth:`acquire` hands out (an owner's bookkeeping)."""
 
     # -- shared resources ---------------------------------------------------------------
     @property
@@ -140,10 +143,14 @@ class SandboxProvider:
         config = config or self.config
         pool = self.pool
         if pool is not None and episode is None:
-            return pool.acquire(image, config, task=task, labels=self.labels)
-        return self.backend(
-            image, config, task=task, episode=episode, client=self.client, labels=self.labels
-        )
+            sandbox = pool.acquire(image, config, task=task, labels=self.labels)
+        else:
+            sandbox = self.backend(
+                image, config, task=task, episode=episode, client=self.client, labels=self.labels
+            )
+        if self.on_acquire is not None:
+            self.on_acquire(sandbox)
+        return sandbox
 
     def expect(self, image: str, count: int = 1, *, task: str | None = None) -> None:
         """Announce ``count`` upcoming acquisitions of ``image`` to the warm pool (no-op

@@ -91,7 +91,7 @@ def _lifespan(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         nonlocal backend
         if backend is None:
-            provider = SandboxProvider(config.sandbox)
+            provider = SandboxProvider(config.sandbox, pool_size=config.warm_pool)
             await asyncio.to_thread(lambda: provider.client)  # fail now if no engine answers
             state["janitor"] = Janitor(provider, config.service_name, uuid.uuid4().hex[:16])
             state["provider"] = provider

@@ -34,7 +34,7 @@ class DockerBackend:
         self.sandbox = sandbox
 
     def make_env(self, config: SWEEnvConfig, episode: str) -> SWEEnv:
-        return SWEEnv(config, provider=self.janitor.labelled(episode))
+        return SWEEnv(config, provider=self.janitor.pooled(episode))
 
     def grade(self, task: TaskSpec, patch: str, timeout: float, episode: str) -> Any:
         from rewards.grade import grade

@@ -17,7 +17,8 @@ because the new process started after the old containers were created.
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
+import threading
+from typing import TYPE_CHECKING, Any
 
 import docker.errors
 import requests.exceptions
@@ -30,6 +31,8 @@ if TYPE_CHECKING:
 LABEL_SERVICE = f"{LABEL_PREFIX}.service"
 LABEL_INSTANCE = f"{LABEL_PREFIX}.service-instance"
 LABEL_EPISODE = f"{LABEL_PREFIX}.service-episode"
+POOL = "pool"
+"""The episode label of warm-pool containers (no episode had them yet)."""
 
 log = logging.getLogger(__name__)
 _ENGINE_ERRORS = (docker.errors.APIError, requests.exceptions.RequestException)
@@ -46,6 +49,9 @@ class Janitor:
         self.provider = provider
         self.service = service
         self.instance = instance
+        self._given: dict[str, set[str]] = {}
+        """Containers handed to each episode from the warm pool (labelled ``pool``)."""
+        self._lock = threading.Lock()
 
     def labels(self, episode: str) -> dict[str, str]:
         """The labels of a container started for ``episode``."""
@@ -55,6 +61,23 @@ class Janitor:
         """A provider whose containers belong to ``episode``."""
         return self.provider.labelled(**self.labels(episode))
 
+    def pooled(self, episode: str) -> SandboxProvider:
+        """A provider for ``episode``'s sandboxes that takes them from the service's warm
+        pool: they are started before any episode asks, so they carry the episode label
+        ``pool``, and the containers handed to ``episode`` are recorded for
+        :meth:`remove_episode`. Shutdown and start-up clean-up find them by the service
+        labels like the rest."""
+        if self.provider.pool is None:
+            return self.labelled(episode)
+        child = self.provider.labelled(**self.labels(POOL))
+
+        def given(sandbox: Any) -> None:
+            with self._lock:
+                self._given.setdefault(episode, set()).add(sandbox.id)
+
+        child.on_acquire = given
+        return child
+
     def _remove(self, reason: str, label: str, value: str) -> int:
         try:
             return self.provider.remove_labelled(reason, **{label: value})
@@ -63,8 +86,20 @@ class Janitor:
             return 0
 
     def remove_episode(self, episode: str) -> int:
-        """Force-remove every container of ``episode`` (its sandbox, a running grading)."""
-        return self._remove("episode ended", LABEL_EPISODE, episode)
+        """Force-remove every container of ``episode`` (its sandbox, a running grading),
+        those taken from the warm pool included."""
+        with self._lock:
+            given = self._given.pop(episode, set())
+        removed = 0
+        for cid in given:
+            try:
+                self.provider.client.containers.get(cid).remove(force=True)
+                removed += 1
+            except docker.errors.NotFound:
+                pass
+            except _ENGINE_ERRORS as exc:
+                log.warning("removing container %s of %s failed: %s", cid[:12], episode, exc)
+        return removed + self._remove("episode ended", LABEL_EPISODE, episode)
 
     def remove_own(self) -> int:
         """Force-remove every container of this service instance (shutdown)."""

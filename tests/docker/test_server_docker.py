@@ -171,3 +171,30 @@ def test_idle_episodes_are_reaped_and_their_containers_removed(docker_client):
             assert wait_until(lambda: not containers(docker_client, label), 15)
     finally:
         server.stop()
+
+
+def test_the_warm_pool_hands_over_started_containers_and_removes_them(docker_client):
+    """With ``warm_pool``, the second episode of a task takes over a container started
+    while the first ran; deleting an episode removes its pooled container (labelled
+    ``pool``, recorded by the service), and shutdown removes the unused ones."""
+    server = start("pytest-pool", warm_pool=1)
+    label = f"{LABEL_SERVICE}=pytest-pool-{os.getpid()}"
+    try:
+        with httpx.Client(base_url=server.url, headers=AUTH, timeout=120) as http:
+            first = http.post("/v1/episodes", json={"task_id": TASK}).json()
+            assert wait_until(lambda: len(containers(docker_client, label)) == 2, 60)
+            ready = {c["Id"] for c in containers(docker_client, label)}
+            second = http.post("/v1/episodes", json={"task_id": TASK}).json()
+            assert second["info"]["timings"]["reset"] < first["info"]["timings"]["reset"]
+            for eid in (first["episode_id"], second["episode_id"]):
+                step = http.post(f"/v1/episodes/{eid}/step", json={"action": bash("hostname")})
+                assert step.status_code == 200
+                assert any(cid.startswith(step.json()["observation"].strip()) for cid in ready)
+                assert http.delete(f"/v1/episodes/{eid}").status_code == 200
+            # the two episodes' containers are gone; only the refilled spare is left
+            assert wait_until(
+                lambda: not ready & {c["Id"] for c in containers(docker_client, label)}
+            )
+    finally:
+        server.stop()
+    assert containers(docker_client, label) == [], "shutdown removes the pool's spares"
