@@ -127,19 +127,31 @@ def test_memory_limit(sandbox):
     assert sandbox.run("echo ok").output == "ok\n"
 
 
+def _procs(sandbox) -> int | None:
+    out = sandbox.run("ls -d /proc/[0-9]* | wc -l", timeout=10).output.strip().splitlines()
+    return int(out[-1]) if out and out[-1].isdigit() else None
+
+
 @pytest.mark.slow
 def test_fork_bomb(sandbox):
+    """The bomb runs in the background and fills the pids limit (or dies out by itself).
+    A command whose fork fails gets the limit freed (the reaper kills everything but the
+    shell, mid-command; if it cannot even start, the container restarts) and is told so.
+    Within seconds the sandbox is usable and nothing of the bomb is left."""
     started = time.monotonic()
     sandbox.run(":(){ :|:& };:", timeout=5)
-    result = sandbox.run("sleep 1; ls / >/dev/null; echo done", timeout=5)
-    assert time.monotonic() - started < 45  # generous: CI machines are loaded
-    # The bomb runs in the background and fills the pids limit; the next command's fork
-    # fails, and the reaper frees the limit while bash still retries, so it completes.
-    usable = sandbox.run("ls /testbed >/dev/null && echo usable", timeout=10)
-    assert usable.exit_code == 0 and usable.output.endswith("usable\n"), usable.render()
-    if "process limit" in (result.render() + usable.render()):
-        assert "every process except the shell was killed" in result.render() + usable.render()
-    assert int(sandbox.run("ls -d /proc/[0-9]* | wc -l").output) < 20  # nothing of it left
+    results = []
+    while time.monotonic() - started < 45:  # generous: CI machines are loaded
+        results.append(sandbox.run("ls /testbed >/dev/null && echo usable", timeout=10))
+        procs = _procs(sandbox)
+        if results[-1].output.endswith("usable\n") and procs is not None and procs < 20:
+            break
+        time.sleep(0.5)
+    else:
+        pytest.fail(f"not usable after 45 s: {[r.render()[-300:] for r in results]}")
+    for result in results:  # whoever met the full limit was told what happened
+        if "Resource temporarily unavailable" in result.output:
+            assert "process limit" in result.render() or result.session_restarted
 
 
 @pytest.mark.slow
