@@ -136,12 +136,13 @@ def run_local(
     make_env: Callable[[SWEEnvConfig], Any] = SWEEnv,
     on_start: Callable[[str, int], None] = lambda task, sample: None,
     on_done: Callable[[Trajectory], None] = lambda traj: None,
-    warm_pool: bool = True,
+    warm_pool: bool = False,
 ) -> list[Trajectory]:
     """Run ``len(tasks) * samples`` episodes, ``concurrency`` at a time.
 
     ``warm_pool`` (default ``make_env`` only): the next ``concurrency`` jobs'
-    containers start while the current ones run (:func:`_looking_ahead`).
+    containers start while the current ones run (:func:`_looking_ahead`); off by default
+    (engine-bound runs measured slower with it, see README).
 
     Finished trajectories are appended to ``out_dir/trajectories.jsonl`` as they
     complete; pairs already there are skipped, so a rerun resumes. ``make_policy(task)``
@@ -156,7 +157,7 @@ def run_local(
     results: list[Trajectory] = []
     provider = None
     if warm_pool and make_env is SWEEnv:
-        provider = SandboxProvider(config.sandbox, pool_size=concurrency)
+        provider = SandboxProvider(config.sandbox, pool_size=concurrency, pool_demand_only=True)
         make_env = partial(SWEEnv, provider=provider)
         on_start = _looking_ahead(provider, jobs, concurrency, on_start)
     envs = ThreadEnvs(config, make_env)

@@ -32,6 +32,10 @@ LABEL_MANAGED = f"{LABEL_PREFIX}.managed"
 KEPT_CAPABILITIES = ["CHOWN", "DAC_OVERRIDE", "FOWNER", "FSETID", "KILL", "SETGID", "SETUID"]
 
 
+MAX_POOL = 128
+"""HTTP connections a client keeps to the engine."""
+
+
 def docker_client(base_url: str | None = None, timeout: int = 120) -> docker.DockerClient:
     """Connect to the engine.
 
@@ -39,10 +43,12 @@ def docker_client(base_url: str | None = None, timeout: int = 120) -> docker.Doc
         DockerUnavailable: no engine answers, with a message saying how to start one.
     """
     try:
+        # Many threads share one client (a runner's environments, the warm pool):
+        # docker-py's default of 10 connections would make them queue.
         client = (
-            docker.DockerClient(base_url=base_url, timeout=timeout)
+            docker.DockerClient(base_url=base_url, timeout=timeout, max_pool_size=MAX_POOL)
             if base_url
-            else docker.from_env(timeout=timeout)
+            else docker.from_env(timeout=timeout, max_pool_size=MAX_POOL)
         )
         client.ping()
     except (docker.errors.DockerException, requests.exceptions.RequestException) as exc:

@@ -6,11 +6,11 @@ only for their own work. A pooled sandbox is handed out once and never reused, s
 "a fresh container" still holds. Sandboxes given back are removed in the background.
 Call :meth:`close` (or use ``with``) to remove whatever is left.
 
-How many per image: ``size`` each, for an image nobody announced; for an image whose
-upcoming jobs were announced with :meth:`expect`, as many as are still expected (at
-most ``size``), so a runner that looks ahead at its queue starts exactly the
-containers its next jobs will take (a GRPO group of k on one task: k) and none that
-would sit unused.
+How many per image: ``size`` each, for an image nobody announced (none with
+``demand_only``); for an image whose upcoming jobs were announced with :meth:`expect`,
+as many as are still expected (at most ``size``), so a runner that looks ahead at its
+queue starts exactly the containers its next jobs will take (a GRPO group of k on one
+task: k) and none that would sit unused.
 """
 
 from __future__ import annotations
@@ -33,9 +33,17 @@ Labels = dict[str, str]
 class SandboxPool:
     """Pre-started sandboxes per (image, config, extra labels). Thread-safe."""
 
-    def __init__(self, client: docker.DockerClient, size: int = 1, workers: int = 2) -> None:
+    def __init__(
+        self,
+        client: docker.DockerClient,
+        size: int = 1,
+        workers: int = 2,
+        demand_only: bool = False,
+    ) -> None:
         self.client = client
         self.size = size
+        self.demand_only = demand_only
+        """Start containers only for announced jobs (:meth:`expect`), never ``size`` ahead."""
         self._ready: dict[Key, deque[DockerSandbox]] = defaultdict(deque)
         self._pending: dict[Key, int] = defaultdict(int)
         self._expected: dict[Key, int] = {}
@@ -80,7 +88,8 @@ class SandboxPool:
         with self._lock:
             if self._closed:
                 return
-            target = min(self.size, self._expected.get(key, self.size))
+            fallback = 0 if self.demand_only else self.size
+            target = min(self.size, self._expected.get(key, fallback))
             missing = max(0, target - len(self._ready[key]) - self._pending[key])
             self._pending[key] += missing
             # Submitted under the lock: close() cannot shut the executor down in between.

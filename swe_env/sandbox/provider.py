@@ -39,6 +39,8 @@ class SandboxProvider:
         pool_size: keep this many pre-started sandboxes per (image, config, labels);
             0 starts each one on demand.
         pool: an existing pool to use instead (its owner closes it).
+        pool_demand_only: the pool starts containers only for announced jobs
+            (:meth:`expect`), as a runner that looks ahead at its queue wants.
 
     Raises:
         ValueError: an unknown backend in ``config``.
@@ -52,6 +54,7 @@ class SandboxProvider:
         labels: dict[str, str] | None = None,
         pool_size: int = 0,
         pool: SandboxPool | None = None,
+        pool_demand_only: bool = False,
     ) -> None:
         self.config: DockerSandboxConfig = config or DockerSandboxConfig()
         if self.config.type not in BACKENDS:  # checked now, imported on first use
@@ -63,6 +66,7 @@ class SandboxProvider:
         self._pool = pool
         self._owns_pool = pool is None and pool_size > 0
         self._pool_size = pool_size
+        self._pool_demand_only = pool_demand_only
         self._lock = threading.Lock()
         self._root = True
         self._closed = False
@@ -114,7 +118,12 @@ class SandboxProvider:
                 if self._pool is None:
                     from swe_env.sandbox.pool import SandboxPool
 
-                    self._pool = SandboxPool(client, size=self._pool_size)
+                    self._pool = SandboxPool(
+                        client,
+                        size=self._pool_size,
+                        workers=max(2, self._pool_size),
+                        demand_only=self._pool_demand_only,
+                    )
         return self._pool
 
     def labelled(self, **labels: str) -> SandboxProvider:

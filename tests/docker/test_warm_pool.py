@@ -71,6 +71,7 @@ def test_the_runner_warms_the_next_jobs_and_leaks_nothing(docker_client, tmp_pat
         tmp_path,
         samples=3,
         concurrency=2,
+        warm_pool=True,
     )
     assert len(results) == 6 and all(t.resolved for t in results)
     # the jobs after the first wave found a started container waiting: their resets
