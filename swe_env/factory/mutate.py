@@ -79,7 +79,8 @@ def prepare(repo: Path, name: str, client: Any, images: Any) -> Plan:
     image = images.ready(task)
     base = probe.baseline(task, image, client)
     if not base.passing:
-        raise TaskError(f"{repo}: no test passes at HEAD with `{inference.spec.test_cmd}`")
+        why = f": {base.error}" if base.error else ""
+        raise TaskError(f"{repo}: no test passes at HEAD with `{inference.spec.test_cmd}`{why}")
     return Plan(task, image, base.passing, base.seconds)
 
 

@@ -51,6 +51,7 @@ class SuiteRun:
     tests: dict[str, str]
     log: str
     seconds: float
+    error: str | None = None
 
     def passed(self) -> set[str]:
         return {t for t, s in self.tests.items() if s == "PASSED"}
@@ -65,6 +66,8 @@ class Baseline:
     failing: list[str] = field(default_factory=list)
     seconds: float = 0.0
     """How long one run took (the first)."""
+    error: str | None = None
+    """Why the first run did not work (the grader's error), if it did not."""
 
 
 def probe_task(repo: Path, env: EnvironmentSpec, name: str) -> TaskSpec:
@@ -83,7 +86,8 @@ def run_suite(task: TaskSpec, image: str, client: Any, patch: str = "", timeout=
     """The suite on ``image`` with ``patch`` applied, in a fresh container."""
     result = grade(task, patch, image=image, client=client, timeout=timeout, confirm_env=False)
     tests = {t: s for t, s in result.tests.items() if t != PROBE_TEST}
-    return SuiteRun(result.status, tests, result.log, result.timings.get("total", 0.0))
+    seconds = result.timings.get("total", 0.0)
+    return SuiteRun(result.status, tests, result.log, seconds, result.error)
 
 
 def baseline(task: TaskSpec, image: str, client: Any, runs: int = 2) -> Baseline:
@@ -94,7 +98,9 @@ def baseline(task: TaskSpec, image: str, client: Any, runs: int = 2) -> Baseline
     flaky = sorted(t for t, s in statuses.items() if len(s) > 1)
     passing = sorted(t for t, s in statuses.items() if s == {"PASSED"})
     failing = sorted(set(names) - set(flaky) - set(passing))
-    return Baseline(passing, flaky, failing, results[0].seconds)
+    first = results[0]
+    error = first.error or (None if first.tests else f"no test ran ({first.status})")
+    return Baseline(passing, flaky, failing, first.seconds, error)
 
 
 def covered_functions(task: TaskSpec, image: str, client: Any) -> set[tuple[str, int, str]]:
