@@ -142,7 +142,7 @@ def dependencies(repo: Path, python: str) -> list[str]:
     return sorted(found.values())
 
 
-def test_command(repo: Path) -> str:
+def pytest_command(repo: Path) -> str:
     """pytest from the repository root, on the tests directory when there is one."""
     where = next((d for d in ("tests", "test", "testing") if (repo / d).is_dir()), "")
     return f"python -m pytest -rA -p no:cacheprovider {where}".strip()
@@ -170,7 +170,7 @@ def infer_environment(repo_dir: Path) -> Inference:
     env = EnvironmentSpec(
         python=python,  # type: ignore[arg-type]
         pip_packages=(PYTEST, *deps),
-        test_cmd=test_command(repo),
+        test_cmd=pytest_command(repo),
         env_vars=env_vars,
     )
     read = f"requires-python {spec or '(none)'} -> {python}; {len(deps)} dependencies"

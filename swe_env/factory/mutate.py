@@ -90,12 +90,14 @@ def candidates(plan: Plan, client: Any, n: int, seed: int) -> list[mutators.Muta
     covered: dict[str, set[int]] = {}
     for path, line, _ in probe.covered_functions(plan.task, plan.image, client):
         covered.setdefault(path, set()).add(line)
-    found: list[mutators.Mutation] = []
-    for path in sorted(covered):
-        text = (repo / path).read_text()
-        if text.endswith("\n"):
-            found += mutators.mutations_of(text, path, covered[path])
-    return mutators.sample(found, n, seed)
+    sources = {path: (repo / path).read_text() for path in sorted(covered)}
+    sites = [
+        site
+        for path, text in sources.items()
+        if text.endswith("\n")
+        for site in mutators.sites_of(text, path, covered[path])
+    ]
+    return mutators.choose(sources, sites, n, seed)
 
 
 def run_candidate(plan: Plan, mutation: mutators.Mutation, client: Any, k: int) -> Outcome:

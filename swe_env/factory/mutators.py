@@ -13,8 +13,10 @@ import ast
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import TypeVar
 
 KINDS = ("function", "argument", "variable", "statement", "operator")
+_T = TypeVar("_T", "Mutation", "Site")
 Edit = tuple[int, int, bytes]  # byte offsets [start, end) in the file, replacement
 _COMPARE = {
     ast.Lt: ast.LtE, ast.LtE: ast.Lt, ast.Gt: ast.GtE, ast.GtE: ast.Gt, ast.Eq: ast.NotEq,
@@ -212,28 +214,62 @@ def functions(source: str) -> list[ast.FunctionDef | ast.AsyncFunctionDef]:
     return sorted(found, key=lambda n: n.lineno)
 
 
-def mutations_of(source: str, path: str, lines: set[int] | None = None) -> list[Mutation]:
-    """Every mutation of the functions of ``source`` whose first line is in ``lines``
-    (all functions when ``None``), deterministic, each a valid and different program."""
+@dataclass(frozen=True)
+class Site:
+    """A mutation found but not applied yet (applying means parsing the whole file)."""
+
+    kind: str
+    path: str
+    function: str
+    line: int
+    detail: str
+    edits: tuple[Edit, ...]
+
+    def apply(self, source: str) -> Mutation | None:
+        """The mutated file, or ``None`` when the edit is not a valid, different program."""
+        new = _apply(source.encode(), list(self.edits)) if self.edits else None
+        if new is None or new == source:
+            return None
+        return Mutation(self.kind, self.path, self.function, self.line, self.detail, new)
+
+
+def sites_of(source: str, path: str, lines: set[int] | None = None) -> list[Site]:
+    """Every mutation site of the functions of ``source`` whose first line is in ``lines``
+    (all functions when ``None``), in a deterministic order."""
     text, out = _Text(source), []
     for fn in functions(source):
         first = min([fn.lineno, *(d.lineno for d in fn.decorator_list)])
         if lines is not None and fn.lineno not in lines and first not in lines:
             continue
         for kind, detail, edits in _sites(text, fn):
-            new = _apply(text.data, edits) if edits else None
-            if new is not None and new != source:
-                out.append(Mutation(kind, path, fn.name, fn.lineno, detail, new))
+            out.append(Site(kind, path, fn.name, fn.lineno, detail, tuple(edits)))
     return out
 
 
-def sample(candidates: list[Mutation], n: int, seed: int) -> list[Mutation]:
+def mutations_of(source: str, path: str, lines: set[int] | None = None) -> list[Mutation]:
+    """Every valid mutation of the chosen functions of ``source`` (see :func:`sites_of`)."""
+    applied = (site.apply(source) for site in sites_of(source, path, lines))
+    return [m for m in applied if m is not None]
+
+
+def choose(sources: dict[str, str], sites: list[Site], n: int, seed: int) -> list[Mutation]:
+    """Up to ``n`` valid mutations drawn from ``sites`` (``sources``: path → text)."""
+    out = []
+    for site in sample(sites, len(sites), seed):
+        if len(out) >= n:
+            break
+        if (mutation := site.apply(sources[site.path])) is not None:
+            out.append(mutation)
+    return out
+
+
+def sample(candidates: list[_T], n: int, seed: int) -> list[_T]:
     """Up to ``n`` candidates, the kinds interleaved, drawn with ``seed`` (deterministic)."""
     rng = random.Random(seed)
     by_kind = {k: [m for m in candidates if m.kind == k] for k in KINDS}
     for group in by_kind.values():
         rng.shuffle(group)
-    out: list[Mutation] = []
+    out: list[_T] = []
     while len(out) < n and any(by_kind.values()):
         for kind in KINDS:
             if by_kind[kind] and len(out) < n:

@@ -34,7 +34,7 @@ def diff(path: str, old: str, new: str) -> str:
     return f"diff --git a/{path} b/{path}\n" + "".join(lines)
 
 
-def test_files(repo: Path) -> list[str]:
+def find_test_files(repo: Path) -> list[str]:
     """Repo-relative paths of the test modules and conftest files."""
     found = []
     for p in sorted(repo.rglob("*.py")):
@@ -65,7 +65,7 @@ def write_task(
     original = (repo / mutation.path).read_text()
     copy_clean(repo, task_dir / "repo")
     (task_dir / "repo" / mutation.path).write_text(mutation.source)
-    for rel in test_files(repo):
+    for rel in find_test_files(repo):
         target = task_dir / "hidden" / rel
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(repo / rel, target)
