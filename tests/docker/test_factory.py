@@ -20,7 +20,7 @@ from swe_env.tasks.native import load_suite
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow]
 PROJECT = ("more-itertools", "10.5.0")
-MAX_CANDIDATES = 16
+MAX_CANDIDATES = 12
 """Small enough for CI (the 20-task measure is in the README)."""
 
 
