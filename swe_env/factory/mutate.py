@@ -16,7 +16,7 @@ import re
 import time
 from collections import Counter
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -128,6 +128,25 @@ def _task_name(outcome: Outcome, used: set[str]) -> str:
     return name
 
 
+def run_all(
+    plan: Plan,
+    chosen: list[mutators.Mutation],
+    client: Any,
+    k: int,
+    workers: int,
+    on_progress: Callable[[str], None],
+) -> list[Outcome]:
+    """Every candidate's outcome, in the order given (``workers`` at a time)."""
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        futures = [pool.submit(run_candidate, plan, m, client, k) for m in chosen]
+        for done, future in enumerate(as_completed(futures), 1):
+            o, verdict = future.result(), future.result().drop or "kept"
+            on_progress(
+                f"[{done}/{len(chosen)}] {o.mutation.function} {o.mutation.kind}: {verdict}"
+            )
+    return [f.result() for f in futures]
+
+
 def keep(outcomes: list[Outcome], summary: Summary) -> list[Outcome]:
     """The kept outcomes, one per (function, broken tests); drop reasons counted."""
     seen: set[tuple[str, str, tuple[str, ...]]] = set()
@@ -206,8 +225,7 @@ def make_tasks(
     chosen = candidates(plan, client, max_candidates, seed)
     summary.candidates = len(chosen)
     on_progress(f"{len(plan.passing)} passing tests; running {len(chosen)} candidates")
-    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
-        outcomes = list(pool.map(lambda m: run_candidate(plan, m, client, k), chosen))
+    outcomes = run_all(plan, chosen, client, k, workers, on_progress)
     kept = keep(outcomes, summary)
     summary.kept = len(kept)
     on_progress(f"{len(kept)} kept; writing and validating")
