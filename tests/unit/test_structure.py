@@ -117,6 +117,24 @@ RULES = (
         ),
     ),
     Rule(
+        "only the CLI imports the task factory; the factory uses tasks, images, sandbox, "
+        "rewards and rollout.validate, never env, server or the trainer adapters",
+        ("swe_env.integrations", "swe_env.rollout", "swe_env.server", "swe_env.env"),
+        ("swe_env.factory",),
+    ),
+    Rule(
+        "the task factory reaches no env, server, policy, client or trainer adapter",
+        ("swe_env.factory",),
+        (
+            "swe_env.env",
+            "swe_env.server",
+            "swe_env.policy",
+            "swe_env.client",
+            "swe_env.cli",
+            "swe_env.integrations",
+        ),
+    ),
+    Rule(
         "SWEEnvConfig is light: no Docker, no tools",
         ("swe_env.env_config",),
         ("docker", "swe_env.sandbox.docker", "swe_env.images", "swe_env.tools", "swe_env.env"),
