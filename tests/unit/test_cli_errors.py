@@ -176,3 +176,11 @@ def test_import_into_a_read_only_suite(tmp_path, read_only):
     assert_one_error_line(
         swe_env("tasks", "import-swebench", tmp_path, "--out", tmp_path / "s"), "directory"
     )
+
+
+def test_factory_on_an_unsupported_repository_says_why_in_one_line(tmp_path):
+    assert_one_error_line(swe_env("tasks", "env", tmp_path), "not a Python project")
+    (tmp_path / "pyproject.toml").write_text('[project]\nrequires-python = "<3.8"\n')
+    assert_one_error_line(swe_env("tasks", "env", tmp_path, "--no-run"), "Python version")
+    done = swe_env("tasks", "mutate", tmp_path / "missing", "--out", tmp_path / "out")
+    assert_one_error_line(done, "not a directory")

@@ -52,7 +52,7 @@ class Rule:
 
 
 FLOORS = (
-    ("swe_env.cli", "swe_env.integrations"),
+    ("swe_env.cli", "swe_env.integrations", "swe_env.factory"),
     ("swe_env.rollout", "swe_env.server"),
     ("swe_env.env", "swe_env.env_fork"),
     ("swe_env.tools", "swe_env.images", "swe_env.tasks", "rewards"),
@@ -114,6 +114,24 @@ RULES = (
             "swe_env.tools",
             "swe_env.tasks",
             "swe_env.env",
+        ),
+    ),
+    Rule(
+        "only the CLI imports the task factory; the factory uses tasks, images, sandbox, "
+        "rewards and rollout.validate, never env, server or the trainer adapters",
+        ("swe_env.integrations", "swe_env.rollout", "swe_env.server", "swe_env.env"),
+        ("swe_env.factory",),
+    ),
+    Rule(
+        "the task factory reaches no env, server, policy, client or trainer adapter",
+        ("swe_env.factory",),
+        (
+            "swe_env.env",
+            "swe_env.server",
+            "swe_env.policy",
+            "swe_env.client",
+            "swe_env.cli",
+            "swe_env.integrations",
         ),
     ),
     Rule(
