@@ -77,9 +77,14 @@ def test_forks_see_the_parent_and_keep_their_changes_to_themselves(docker_client
         finally:
             again.close()
     finally:
-        for fork in forks:
-            fork.close()
-        env.close()
+        close_all(docker_client, env, forks)
+
+
+def close_all(docker_client, env: SWEEnv, forks: list[SWEEnv]) -> None:
+    """Close the forks and their parent; then nothing of this process may be left."""
+    for fork in forks:
+        fork.close()
+    env.close()
     assert snapshot_images(docker_client, os.getpid()) == []
     assert owned_containers(docker_client, os.getpid()) == []
 
@@ -103,11 +108,7 @@ def test_a_hostile_episode_forks_cleanly_and_the_fork_keeps_a_disk_budget(docker
         assert terminated and info["termination"] == "disk_budget", obs
         assert out(forks[1], "echo alive") == "alive"
     finally:
-        for fork in forks:
-            fork.close()
-        env.close()
-    assert snapshot_images(docker_client, os.getpid()) == []
-    assert owned_containers(docker_client, os.getpid()) == []
+        close_all(docker_client, env, forks)
 
 
 KILLED = textwrap.dedent(

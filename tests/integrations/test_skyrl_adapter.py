@@ -11,6 +11,7 @@ import skyrl_gym
 from integrations.fixtures import skyrl_0_3_0
 from integrations.fixtures.scripted_env import ScriptedEnv
 from skyrl_gym.envs.base_text_env import BaseTextEnv, BaseTextEnvStepOutput
+from support.steps import token_step
 
 from swe_env.integrations import skyrl
 from swe_env.integrations.tokens import RetokenizedHistory
@@ -64,15 +65,8 @@ def test_env_settings_default_to_text_actions_and_take_the_rows_turns() -> None:
 
 
 def _step(turn: int, prompt: list[int], sampled: list[int], with_lp: bool = True) -> Step:
-    lp = [-0.5] * len(sampled) if with_lp else None
-    return Step(
-        turn=turn,
-        action="a",
-        observation="o",
-        prompt_token_ids=prompt,
-        token_ids=sampled,
-        logprobs=lp,
-    )
+    step = token_step(turn, prompt, sampled, [-0.5] * len(sampled))
+    return step if with_lp else step.model_copy(update={"logprobs": None})
 
 
 def _trajectory(reward: float, with_lp: bool = True) -> Trajectory:

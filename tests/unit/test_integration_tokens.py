@@ -3,21 +3,10 @@
 from __future__ import annotations
 
 import pytest
+from support.steps import token_step as step
 
 from swe_env.integrations.tokens import MissingTokens, RetokenizedHistory, flatten
 from swe_env.rollout.trajectory import Step
-
-
-def step(turn: int, prompt: list[int], sampled: list[int], lp: list[float] | None = None) -> Step:
-    logprobs = lp if lp is not None else [-0.1 * (i + 1) for i in range(len(sampled))]
-    return Step(
-        turn=turn,
-        action="x",
-        observation="y",
-        prompt_token_ids=prompt,
-        token_ids=sampled,
-        logprobs=logprobs,
-    )
 
 
 def test_turns_become_one_sequence_with_the_environment_masked() -> None:
