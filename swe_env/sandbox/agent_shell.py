@@ -43,8 +43,10 @@ from swe_env.sandbox.toolshell import (
     close_quietly,
     raw_socket,
     read_first_line,
+    wait_eof,
 )
 
+REAP_TIMEOUT = 10.0  # seconds the reaper may take; past it the container is restarted
 FULL_CHECK_EVERY = 8
 """Every this many commands the framing runs its full check (task count, limits)."""
 _LIMIT_WORDS = re.compile(r"ulimit|prlimit")
@@ -151,13 +153,23 @@ class AgentShell:
 
     def reap(self, *keep: int | None) -> bool:
         """Kill every process except init, the main process and ``keep``. False if the
-        one-off exec failed (the container is gone or cannot fork)."""
+        exec failed or did not end within REAP_TIMEOUT (a CI run once waited an hour)."""
         pids = " ".join(str(p) for p in (self._main_pid, *keep) if p)
+        argv = ["/bin/sh", "-c", REAPER, "reaper", pids]
         try:
-            res = self._container().exec_run(["/bin/sh", "-c", REAPER, "reaper", pids])
+            exec_id = self._api.exec_create(self._container().id, argv)["Id"]
+            sock = raw_socket(self._api.exec_start(exec_id, socket=True))
         except _API_ERRORS:
             return False
-        return res.exit_code == 0
+        try:
+            if not wait_eof(sock, REAP_TIMEOUT):
+                return False
+        finally:
+            close_quietly(sock)
+        try:
+            return self._api.exec_inspect(exec_id).get("ExitCode") == 0
+        except _API_ERRORS:
+            return False
 
     def restart(self) -> tuple[str, bool]:
         """Bring a shell back, restarting the container if no shell can start.
@@ -171,12 +183,14 @@ class AgentShell:
         if self._session is not None:
             self._session.close()
             self._session = None
-        self.reap(self.tools.pid)
-        try:
-            self.start()
-            return f"a new shell session was started: {RESET}", False
-        except SandboxError:
-            pass
+        if self.reap(self.tools.pid):
+            try:
+                self.start()
+                return f"a new shell session was started: {RESET}", False
+            except SandboxError:
+                pass
+        # No shell starts, or the reaper could not finish (what it left may still run):
+        # only a container restart is certain to leave nothing behind.
         return self._restart_container(), True
 
     def _restart_container(self) -> str:

@@ -205,6 +205,23 @@ class ToolShell:
             self._session = None
 
 
+def wait_eof(sock: Any, timeout: float) -> bool:
+    """Read and drop a one-off exec's output until it ends; False at ``timeout``."""
+    deadline = time.monotonic() + timeout
+    sock.setblocking(False)
+    while True:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0 or not select.select([sock], [], [], remaining)[0]:
+            return False
+        try:
+            if not sock.recv(65536):
+                return True
+        except (BlockingIOError, InterruptedError):
+            continue
+        except OSError:
+            return True
+
+
 def close_quietly(sock: Any) -> None:
     """Close a socket, ignoring errors."""
     with contextlib.suppress(OSError):

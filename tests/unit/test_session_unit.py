@@ -632,3 +632,19 @@ def test_archive_errors_keep_infrastructure_faults_apart() -> None:
     assert isinstance(_archive_error(refused, "/p"), SandboxError)
     unknown = docker.errors.APIError("500 Server Error: something odd")
     assert isinstance(_archive_error(unknown, "/p"), SandboxError)
+
+
+def test_waiting_for_a_one_off_exec_is_bounded() -> None:
+    from swe_env.sandbox.toolshell import wait_eof
+
+    ours, theirs = socket.socketpair()
+    try:
+        start = time.monotonic()
+        assert wait_eof(ours, 0.3) is False  # never ends: given up at the deadline
+        assert time.monotonic() - start < 2
+        theirs.sendall(frame(b"some output"))
+        theirs.shutdown(socket.SHUT_WR)
+        assert wait_eof(ours, 5) is True  # output drained, then EOF
+    finally:
+        ours.close()
+        theirs.close()
