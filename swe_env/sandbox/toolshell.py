@@ -37,8 +37,9 @@ from swe_env.sandbox.session import OutputBuffer, RawResult, ShellSession
 # Kills every process in the container except init (pid 1) and the pids given in $1
 # (space-separated: the container's main process, shells to keep) and itself. SIGSTOP
 # first so a fork bomb cannot outrun the SIGKILLs; children forked between the listing and
-# the signals are caught by a later round. Exits 0 only when nothing is left (builtins
-# only: no fork, so it works while a bomb holds the pids limit); 3 when rounds ran out.
+# the signals are caught by a later round. Exits 0 when nothing is left but zombies
+# (killed, not yet reaped by their parent outside the container; builtins only: no fork,
+# so it works while a bomb holds the pids limit); 3 when rounds ran out.
 REAPER = r"""
 keep=" $1 "
 round=0
@@ -49,6 +50,9 @@ while [ $round -lt 200 ]; do
     pid=${d#/proc/}
     case "$keep" in *" $pid "*) continue;; esac
     [ "$pid" = 1 ] || [ "$pid" = "$$" ] && continue
+    read -r stat < "$d/stat" 2>/dev/null || continue
+    state=${stat##*) }
+    [ "${state%% *}" = Z ] && continue
     victims="$victims $pid"
   done
   [ -z "$victims" ] && exit 0
