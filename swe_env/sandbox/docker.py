@@ -177,7 +177,11 @@ class DockerSandbox:
         try:
             self._container.reload()
             if self._container.status == "running":
-                self._container.kill()
+                try:
+                    self._container.kill()
+                except docker.errors.APIError as exc:
+                    if exc.status_code != 409:  # 409: it stopped since the reload
+                        raise
             self._container.start()
         except (docker.errors.APIError, requests.exceptions.RequestException) as exc:
             raise SandboxError(f"container {self.id[:12]} could not be revived: {exc}") from exc
