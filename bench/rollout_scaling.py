@@ -6,6 +6,8 @@ client, chat adapter, agent loop and SWEEnv (a fresh container per episode). Epi
 ``STEPS`` turns long and end truncated by ``max_turns``: no grading, so the figure is
 the rollout machinery's, not the hidden tests'.
 
+The runner's default warm pool is on (``--compare-pool`` also runs 32 without it).
+
 value: throughput at 32; baseline: 32 x the throughput at 1; ratio = value / baseline
 (goal >= 0.8). Extras: ``ceiling_ratio``, the throughput at 32 over the engine's
 ceiling (goal >= 0.9); every level's throughput and, at 64 concurrent episodes, the
@@ -151,7 +153,9 @@ class MemorySampler:
         self.total, self.count = self.host + self.containers, len(ids)
 
 
-def run_level(url: str, tasks: list, concurrency: int, episodes: int, steps: int) -> float:
+def run_level(
+    url: str, tasks: list, concurrency: int, episodes: int, steps: int, warm_pool: bool = True
+) -> float:
     """Episodes per minute for ``episodes`` episodes, ``concurrency`` at a time."""
     policy = PolicyConfig(base_url=url, model="scripted", max_concurrency=256, timeout=900)
     make = ChatPolicyFactory(policy, AgentConfig())
@@ -160,7 +164,14 @@ def run_level(url: str, tasks: list, concurrency: int, episodes: int, steps: int
     with tempfile.TemporaryDirectory() as out:
         started = time.monotonic()
         results = run_local(
-            config, tasks, make, Path(out), samples=samples, concurrency=concurrency, retries=0
+            config,
+            tasks,
+            make,
+            Path(out),
+            samples=samples,
+            concurrency=concurrency,
+            retries=0,
+            warm_pool=warm_pool,
         )
         elapsed = time.monotonic() - started
     make.close()
@@ -176,6 +187,9 @@ def main() -> None:
     parser.add_argument("--levels", default="1,8,32,64")
     parser.add_argument("--waves", type=int, default=2, help="episodes = waves x concurrency")
     parser.add_argument("--memory-at", type=int, default=64, help="0 skips the memory phase")
+    parser.add_argument(
+        "--compare-pool", action="store_true", help="also run 32 at once without the warm pool"
+    )
     args = parser.parse_args()
     client = docker_client()
     tasks = load_suite("demo")
@@ -188,6 +202,9 @@ def main() -> None:
             episodes = max(4, args.waves * level)
             throughput[level] = run_level(server.url, tasks, level, episodes, args.steps)
             print(f"concurrency {level:3d}: {throughput[level]:7.1f} episodes/min", flush=True)
+        if args.compare_pool:
+            no_pool = run_level(server.url, tasks, 32, args.waves * 32, args.steps, False)
+            print(f"concurrency  32 without the warm pool: {no_pool:7.1f} episodes/min")
     ceiling = engine_ceiling(client, instance_tag(tasks[0]))
     print(f"engine ceiling: {ceiling:.1f} container lifecycles/min", flush=True)
     one, value = throughput.get(1, 0.0), throughput.get(32, 0.0)
@@ -195,6 +212,8 @@ def main() -> None:
     extra: dict[str, object] = {
         f"eps_per_min_c{k}": round(v, 1) for k, v in sorted(throughput.items())
     }
+    if args.compare_pool:
+        extra["eps_per_min_c32_no_pool"] = round(no_pool, 1)
     extra.update(
         steps=args.steps,
         policy_latency_s=LATENCY,

@@ -175,8 +175,9 @@ class SWEEnv(gymnasium.Env[str, Any]):
         started = time.monotonic()
         if forked is None:
             image = self._image_for(task)
-        # A snapshot's container never comes from the warm pool: spare ones would pin it.
-        episode = uuid.uuid4().hex[:12] if forked else None
+            if more := int(options.get("expect") or 0):  # this many more of the task follow
+                self.provider.expect(image, more + 1, task=task.full_id)
+        episode = uuid.uuid4().hex[:12] if forked else None  # a snapshot's: never pooled
         self.sandbox = self.provider.acquire(image, config, task=task.full_id, episode=episode)
         base_commit = forked.pop("base_commit") if forked else self._base_commit(image)
         self.task = task

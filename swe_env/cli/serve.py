@@ -39,7 +39,7 @@ def serve(
     ] = None,
     max_episodes: Annotated[int, typer.Option(help="Episodes open at once (429 past it).")] = 16,
     max_grades: Annotated[int, typer.Option(help="Gradings at once (429 past it).")] = 2,
-    warm_pool: Annotated[int, typer.Option(help="Ready containers per task image (0: off).")] = 0,
+    warm_pool: Annotated[int, typer.Option(help="Ready containers per image (0: announced).")] = 0,
     idle_ttl: Annotated[float, typer.Option(help="Close episodes idle this many seconds.")] = 600.0,
     step_timeout: Annotated[float, typer.Option(help="Hard deadline of one step (s).")] = 900.0,
     max_body_mb: Annotated[float, typer.Option(help="Largest request body (MB; 413).")] = 8.0,

@@ -253,6 +253,8 @@ class RemoteSWEEnv(gymnasium.Env[str, Any]):
         body = {"seed": seed, "task_id": options.get("task_id"), "config": self._body_config}
         if options.get("snapshot"):
             body["snapshot"] = options["snapshot"]
+        if options.get("expect"):
+            body["expect"] = int(options["expect"])
         data = self.client.request("POST", "/v1/episodes", json=body, key=uuid.uuid4().hex).json()
         self._end_episode()
         self.episode_id = data["episode_id"]

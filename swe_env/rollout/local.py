@@ -136,13 +136,13 @@ def run_local(
     make_env: Callable[[SWEEnvConfig], Any] = SWEEnv,
     on_start: Callable[[str, int], None] = lambda task, sample: None,
     on_done: Callable[[Trajectory], None] = lambda traj: None,
-    warm_pool: bool = False,
+    warm_pool: bool = True,
 ) -> list[Trajectory]:
     """Run ``len(tasks) * samples`` episodes, ``concurrency`` at a time.
 
     ``warm_pool`` (default ``make_env`` only): the next ``concurrency`` jobs'
-    containers start while the current ones run (:func:`_looking_ahead`); off by default
-    (engine-bound runs measured slower with it, see README).
+    containers start while the current ones run (:func:`_looking_ahead`), so a reset
+    takes over a started container instead of waiting for one.
 
     Finished trajectories are appended to ``out_dir/trajectories.jsonl`` as they
     complete; pairs already there are skipped, so a rerun resumes. ``make_policy(task)``

@@ -11,6 +11,12 @@ How many per image: ``size`` each, for an image nobody announced (none with
 as many as are still expected (at most ``size``), so a runner that looks ahead at its
 queue starts exactly the containers its next jobs will take (a GRPO group of k on one
 task: k) and none that would sit unused.
+
+An acquisition that finds none ready but one starting for its image waits for that one
+rather than starting a second: starting both would double the engine's churn for that
+job and leave the announced container unused (an engine-bound run measured slower with
+the pool before this). Removals run on their own threads, so starts never queue behind
+them.
 """
 
 from __future__ import annotations
@@ -27,6 +33,8 @@ from swe_env.sandbox.config import DockerSandboxConfig
 from swe_env.sandbox.docker import DockerSandbox
 
 Key = tuple[str, str, str]
+START_WAIT = 120.0
+"""Longest wait, in seconds, for a container already starting for the same image."""
 Labels = dict[str, str]
 
 
@@ -49,7 +57,12 @@ class SandboxPool:
         self._expected: dict[Key, int] = {}
         """Announced jobs not yet served, for images that run on demand."""
         self._lock = threading.Lock()
+        self._changed = threading.Condition(self._lock)
+        """Notified when a start ends (ready or failed), for acquisitions that wait."""
         self._exec = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="swe-env-pool")
+        self._removals = ThreadPoolExecutor(
+            max_workers=workers, thread_name_prefix="swe-env-pool-rm"
+        )
         self._closed = False
 
     @staticmethod
@@ -70,6 +83,7 @@ class SandboxPool:
         except SweEnvError:
             with self._lock:
                 self._pending[key] -= 1
+                self._changed.notify_all()
             return
         with self._lock:
             self._pending[key] -= 1
@@ -78,6 +92,7 @@ class SandboxPool:
             else:
                 closed = False
                 self._ready[key].append(sandbox)
+            self._changed.notify_all()
         if closed:
             sandbox.close()
 
@@ -127,24 +142,35 @@ class SandboxPool:
         config: DockerSandboxConfig,
         task: str | None = None,
         labels: Labels | None = None,
-    ) -> DockerSandbox:
-        """A fresh sandbox: a pre-started one if ready, else started now. Refills behind.
+        *,
+        start: bool = True,
+    ) -> DockerSandbox | None:
+        """A fresh sandbox: a pre-started one if ready, else started now (``None`` instead
+        with ``start=False``, for a caller that starts its own). Refills behind.
 
         ``labels``: extra labels of the container (pooled separately per label set)."""
         key = self._key(image, config, labels)
         with self._lock:
+            # One is starting for this image: take it when it is up (a failed start, or
+            # another taker, ends the wait) instead of starting a second one.
+            self._changed.wait_for(
+                lambda: self._ready[key] or self._pending[key] <= 0 or self._closed,
+                timeout=START_WAIT,
+            )
             sandbox = self._ready[key].popleft() if self._ready[key] else None
             if key in self._expected:
                 self._expected[key] = max(0, self._expected[key] - 1)
         self._top_up(image, config, task, labels)
-        return sandbox if sandbox is not None else self._start(image, config, task, labels)
+        if sandbox is None and start:
+            sandbox = self._start(image, config, task, labels)
+        return sandbox
 
     def release(self, sandbox: DockerSandbox) -> None:
         """Remove ``sandbox`` in the background (it is never handed out again)."""
         with self._lock:
             if not self._closed:
                 # Under the lock: close() cannot shut the executor down in between.
-                self._exec.submit(sandbox.close)
+                self._removals.submit(sandbox.close)
                 return
         sandbox.close()
 
@@ -154,7 +180,9 @@ class SandboxPool:
             self._closed = True
             ready = [sb for queue in self._ready.values() for sb in queue]
             self._ready.clear()
+            self._changed.notify_all()
         self._exec.shutdown(wait=True)
+        self._removals.shutdown(wait=True)
         for sandbox in ready:
             with contextlib.suppress(SweEnvError):
                 sandbox.close()

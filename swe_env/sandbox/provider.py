@@ -72,6 +72,10 @@ class SandboxProvider:
         self._closed = False
         self.on_acquire: Callable[[DockerSandbox], None] | None = None
         """Called with every sandbox :meth:`acquire` hands out (an owner's bookkeeping)."""
+        self.pool_labels: dict[str, str] | None = None
+        """Labels of the pool's pre-started containers when they differ from ``labels``
+        (a service's: started before any episode); the pool is then used only for what is
+        ready or starting, and a container started on demand carries ``labels``."""
 
     # -- shared resources ---------------------------------------------------------------
     @property
@@ -151,9 +155,12 @@ class SandboxProvider:
         """
         config = config or self.config
         pool = self.pool
+        sandbox = None
         if pool is not None and episode is None:
-            sandbox = pool.acquire(image, config, task=task, labels=self.labels)
-        else:
+            split = self.pool_labels is not None
+            labels = self.pool_labels if split else self.labels
+            sandbox = pool.acquire(image, config, task=task, labels=labels, start=not split)
+        if sandbox is None:
             sandbox = self.backend(
                 image, config, task=task, episode=episode, client=self.client, labels=self.labels
             )
@@ -166,7 +173,8 @@ class SandboxProvider:
         without one): their containers start in the background."""
         pool = self.pool
         if pool is not None:
-            pool.expect(image, self.config, count, task=task, labels=self.labels)
+            labels = self.labels if self.pool_labels is None else self.pool_labels
+            pool.expect(image, self.config, count, task=task, labels=labels)
 
     def release(self, sandbox: DockerSandbox) -> None:
         """Remove ``sandbox`` (in the background with a pool)."""

@@ -40,6 +40,9 @@ checks. Steps are idempotent per `Idempotency-Key` header. Errors answer a JSON
 FastAPI's `{"detail": [...]}` form.
 """
 
+ANNOUNCED_MAX = 64
+"""Most containers started ahead per image for announced episodes (``expect``)."""
+
 HTTP_KINDS = {400: "bad_request", 404: "not_found", 405: "method_not_allowed"}
 
 
@@ -91,7 +94,11 @@ def _lifespan(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         nonlocal backend
         if backend is None:
-            provider = SandboxProvider(config.sandbox, pool_size=config.warm_pool)
+            provider = SandboxProvider(
+                config.sandbox,
+                pool_size=config.warm_pool or ANNOUNCED_MAX,
+                pool_demand_only=not config.warm_pool,
+            )
             await asyncio.to_thread(lambda: provider.client)  # fail now if no engine answers
             state["janitor"] = Janitor(provider, config.service_name, uuid.uuid4().hex[:16])
             state["provider"] = provider

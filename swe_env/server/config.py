@@ -21,11 +21,12 @@ class ServerConfig(BaseModel):
     """``POST /v1/grade`` calls running at once; one more answers 429."""
     warm_pool: int = Field(0, ge=0)
     """Started containers kept ready per instance image once an episode has asked for
-    it, so the next episode of that task takes one over (0, the default: start each on
-    demand). A pooled container was started before its episode existed, so its
-    ``swe-env.service-episode`` label is ``pool``; the service records which episode took
-    it and removes it with the episode (an operator filtering ``docker ps`` by episode
-    label does not see it)."""
+    it, so the next episode of that task takes one over. 0, the default: containers start
+    ahead only for episodes a client announced (``expect`` in ``POST /v1/episodes``, at
+    most 64 per image), others on demand. A pooled container was started before its
+    episode existed, so its ``swe-env.service-episode`` label is ``pool``; the service
+    records which episode took it and removes it with the episode (an operator filtering
+    ``docker ps`` by episode label does not see it)."""
     retry_after: int = Field(2, ge=1)
     """Seconds suggested in the Retry-After header of a 429."""
     idle_ttl: float = Field(600.0, gt=0)

@@ -62,14 +62,15 @@ class Janitor:
         return self.provider.labelled(**self.labels(episode))
 
     def pooled(self, episode: str) -> SandboxProvider:
-        """A provider for ``episode``'s sandboxes that takes them from the service's warm
-        pool: they are started before any episode asks, so they carry the episode label
-        ``pool``, and the containers handed to ``episode`` are recorded for
-        :meth:`remove_episode`. Shutdown and start-up clean-up find them by the service
-        labels like the rest."""
+        """A provider for ``episode``'s sandboxes that takes a ready one from the service's
+        warm pool when there is one: those were started before any episode asked, so they
+        carry the episode label ``pool``; one started on demand carries ``episode``. Every
+        container handed to ``episode`` is recorded for :meth:`remove_episode`. Shutdown
+        and start-up clean-up find them by the service labels like the rest."""
         if self.provider.pool is None:
             return self.labelled(episode)
-        child = self.provider.labelled(**self.labels(POOL))
+        child = self.labelled(episode)
+        child.pool_labels = {**self.provider.labels, **self.labels(POOL)}
 
         def given(sandbox: Any) -> None:
             with self._lock:

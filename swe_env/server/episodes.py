@@ -226,7 +226,7 @@ class EpisodeManager:
             self._pending[key] = (digest, pending)
         self._creating += 1
         try:
-            options = {"task_id": task_id, "snapshot": req.snapshot}
+            options = {"task_id": task_id, "snapshot": req.snapshot, "expect": req.expect}
             created = await self._open(config, options, req.seed)
         except asyncio.CancelledError:
             pending.cancel()

@@ -73,6 +73,10 @@ class CreateEpisode(_Model):
     """Start from this snapshot (``POST /v1/episodes/{id}/snapshot``): its task, files,
     working directory, exported environment and turn count; not its processes.
     ``task_id``, when given, must be the snapshot's task."""
+    expect: int = Field(0, ge=0, le=64)
+    """How many more episodes of this task the client will open soon (a GRPO group of k:
+    k - 1 on its first reset): their containers start now, in the service's warm pool,
+    and those resets take them over (ignored with ``snapshot``)."""
 
 
 class SnapshotCreated(_Model):

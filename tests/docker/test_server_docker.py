@@ -198,3 +198,41 @@ def test_the_warm_pool_hands_over_started_containers_and_removes_them(docker_cli
     finally:
         server.stop()
     assert containers(docker_client, label) == [], "shutdown removes the pool's spares"
+
+
+def test_an_announced_group_takes_over_the_containers_started_for_it(docker_client):
+    """By default nothing starts ahead, except for announced episodes: ``expect: 2`` on
+    the first reset of a group of three starts the group's containers at once; the two
+    later resets take them over, and none is left once the episodes are deleted."""
+    server = start("pytest-expect")
+    label = f"{LABEL_SERVICE}=pytest-expect-{os.getpid()}"
+
+    def pooled() -> set[str]:
+        filters = {"label": [label, f"{LABEL_EPISODE}=pool"]}
+        return {c["Id"] for c in docker_client.api.containers(all=True, filters=filters)}
+
+    try:
+        with httpx.Client(base_url=server.url, headers=AUTH, timeout=120) as http:
+            plain = http.post("/v1/episodes", json={"task_id": "demo/inicfg-delimiter-in-value"})
+            plain_id = plain.json()["episode_id"]
+            mine = containers(docker_client, f"{LABEL_EPISODE}={plain_id}")
+            assert len(mine) == 1  # started on demand: it carries its episode's label
+            time.sleep(1.0)
+            assert len(containers(docker_client, label)) == 1  # no spare unannounced
+            group = [http.post("/v1/episodes", json={"task_id": TASK, "expect": 2}).json()]
+            assert wait_until(lambda: len(pooled()) == 3, 60)
+            started = pooled()
+            group += [http.post("/v1/episodes", json={"task_id": TASK}).json() for _ in "ab"]
+            for created in group:
+                eid = created["episode_id"]
+                step = http.post(f"/v1/episodes/{eid}/step", json={"action": bash("hostname")})
+                assert step.status_code == 200
+                host = step.json()["observation"].strip()
+                assert any(cid.startswith(host) for cid in started), "taken from the pool"
+            assert len(containers(docker_client, label)) == 4  # nothing started twice
+            for eid in [plain_id, *(g["episode_id"] for g in group)]:
+                assert http.delete(f"/v1/episodes/{eid}").status_code == 200
+            assert wait_until(lambda: not containers(docker_client, label), 30)
+    finally:
+        server.stop()
+    assert containers(docker_client, label) == []

@@ -12,6 +12,7 @@ from swe_env.env_config import SWEEnvConfig
 from swe_env.images.build import ensure_images, instance_tag
 from swe_env.policy.replay import ReplayPolicy
 from swe_env.rollout.local import run_local
+from swe_env.sandbox import disk
 from swe_env.sandbox.config import DockerSandboxConfig
 from swe_env.sandbox.docker import LABEL_PREFIX
 from swe_env.sandbox.pool import SandboxPool
@@ -60,10 +61,47 @@ def test_the_pool_starts_what_was_announced_and_never_hands_out_twice(docker_cli
 
 
 @pytest.mark.slow
-def test_the_runner_warms_the_next_jobs_and_leaks_nothing(docker_client, tmp_path) -> None:
+def test_a_taker_waits_for_the_announced_start_instead_of_starting_a_second(
+    docker_client, base_image
+):
+    """Announced, then taken at once (before it is up): the taker gets the announced
+    container; the engine never sees a second one for that job."""
+    config = DockerSandboxConfig()
+    created: list[str] = []
+    with SandboxPool(docker_client, size=4, demand_only=True) as pool:
+        start = pool._start
+
+        def counting(*args, **kwargs):
+            sandbox = start(*args, **kwargs)
+            created.append(sandbox.id)
+            return sandbox
+
+        pool._start = counting  # type: ignore[method-assign]
+        pool.expect(base_image, config, 1)
+        sandbox = pool.acquire(base_image, config)  # the start is still in flight
+        assert sandbox.run("echo mine").output == "mine\n"
+        assert created == [sandbox.id]
+        pool.release(sandbox)
+        time.sleep(0.3)
+        assert sum(len(q) for q in pool._ready.values()) == 0
+    assert created == [sandbox.id]
+    assert _mine(docker_client) == []
+
+
+def test_the_runner_warms_the_next_jobs_and_leaks_nothing(
+    docker_client, tmp_path, monkeypatch
+) -> None:
     tasks = [t for t in load_suite("demo") if t.full_id in TASKS]
     ensure_images(tasks, docker_client)
     tags = {instance_tag(t) for t in tasks}
+    created: list[str] = []
+    create = disk.create_container
+
+    def counting(client, image, *args, **kwargs):
+        created.append(image)
+        return create(client, image, *args, **kwargs)
+
+    monkeypatch.setattr(disk, "create_container", counting)
     results = run_local(
         SWEEnvConfig(suite="demo", max_turns=20),
         tasks,
@@ -80,6 +118,9 @@ def test_the_runner_warms_the_next_jobs_and_leaks_nothing(docker_client, tmp_pat
     jobs = [order[(t.full_id, k)] for t in tasks for k in range(3)]
     first = sorted(t.reset_seconds for t in jobs[:2])
     later = sorted(t.reset_seconds for t in jobs[2:])
-    assert later[len(later) // 2] < first[0], (first, later)
+    assert later[0] < first[0], (first, later)
+    # one container per episode and one per grading: the pool started none that went
+    # unused, and no reset started a second one while its announced one was starting
+    assert len(created) == 2 * len(results), created
     assert _mine(docker_client) == [], "the pool's unused containers were not removed"
     assert all(docker_client.images.get(tag) for tag in tags)
