@@ -1,0 +1,440 @@
+"""swe-env's execution tracer. It runs inside a task container, never imported on the host.
+
+The collector copies this one file into a temporary directory outside the repository, runs
+it with the container's own Python (3.9 and later; standard library only), reads back the
+JSON lines it wrote and removes the directory. Nothing of it stays in an image.
+
+One trace is one call of one function: its call event (the arguments), one line event per
+line about to run (the locals at that moment), and its return or exception event. Calls the
+function makes are traced as their own traces, never inlined. A generator is one trace: each
+``yield`` is a return event and each resumption a call event; it ends when the generator
+finishes. Locals are ``repr``-like strings; one that did not change since the previous frame
+of the same trace is ``".."`` (:data:`UNCHANGED`). Consecutive line events on one line (a
+one-line loop, or a comprehension that Python 3.12+ inlines) are shown once, so a trace
+reads the same on every Python.
+
+Only functions in files under ``--root`` are traced: not the standard library, not
+site-packages (even inside the root), not test files, not comprehensions or lambdas, unless
+``--include-outside`` or ``--include-tests`` asks for them. It uses ``sys.settrace`` on
+every version: its events mean the same on 3.9 to 3.13 (``sys.monitoring`` has no
+locals-per-line event and would need the same per-line work).
+
+Limits, and what happens at each (the record's ``truncated`` names the ones hit):
+- ``--max-events`` per trace: later events of that call are counted, not kept (``events``);
+- ``--max-value`` characters per value: a longer ``repr`` is cut and ends with ``...``, and
+  containers show their first 32 items (``value``);
+- ``--max-bytes`` of output in total: the trace that would cross it is dropped and tracing
+  stops for the rest of the run (the summary says ``stopped``);
+- ``--per-function`` traces of one function per test and ``--max-traces`` per run: further
+  calls are not traced (counted in the summary as ``skipped``).
+- A generator still suspended when its test ends is written as it is (``unfinished``).
+
+Modes: ``test`` (pytest runs; every repository function each test calls), ``function`` (one
+function called with literal inputs) and ``script`` (a file run as ``__main__``, its module
+body included). The last line of the output is ``{"summary": {...}}``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import json
+import linecache
+import os
+import re
+import reprlib
+import sys
+
+FORMAT_VERSION = 1
+UNCHANGED = ".."
+_TEST_FILE = re.compile(r"(^|/)(tests?|testing)/|(^|/)test_[^/]*\.py$|_tests?\.py$|conftest\.py$")
+_ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+>")
+_YIELDS = {"YIELD_VALUE", "YIELD_FROM"}
+_SKIP = object()
+
+
+class _Repr(reprlib.Repr):
+    def __init__(self, limit):
+        super().__init__()
+        self.maxlevel = 4
+        self.maxstring = self.maxlong = self.maxother = limit
+        for name in ("maxlist", "maxtuple", "maxset", "maxfrozenset", "maxdeque", "maxarray"):
+            setattr(self, name, 32)
+        self.maxdict = 32
+
+
+class _Trace:
+    """The events of one call of one function, in the tracer's JSON shape."""
+
+    def __init__(self, tracer, frame, info, call_index):
+        self.tracer, self.frame, self.info = tracer, frame, info
+        self.test, self.call_index = tracer.test, call_index
+        self.events, self.seen, self.prev, self.truncated = [], 0, {}, set()
+        self.last_line, self.last_kind, self.raised = None, None, False
+
+    def add(self, kind, frame, value=None):
+        self.seen += 1
+        self.last_kind = kind
+        if kind in ("call", "line"):
+            lineno = self.info["def"] if kind == "call" and not self.events else frame.f_lineno
+        else:
+            lineno = frame.f_lineno
+        if len(self.events) >= self.tracer.max_events:
+            self.truncated.add("events")
+            return
+        text = linecache.getline(self.info["path"], lineno).rstrip("\r\n")
+        if kind in ("call", "line"):
+            self.events.append([kind, self.state(frame), text])
+        else:
+            self.events.append([kind, None, text, self.tracer.value(value, self)])
+
+    def state(self, frame):
+        now, shown = {}, {}
+        for name, val in frame.f_locals.items():
+            if name.startswith(".") or (name.startswith("__") and name.endswith("__")):
+                continue
+            now[name] = text = self.tracer.value(val, self)
+            shown[name] = UNCHANGED if self.prev.get(name) == text else text
+        self.prev = now
+        return shown
+
+    def local(self, frame, event, arg):
+        tracer = self.tracer
+        if tracer.stopped:
+            return None
+        if event == "line":
+            if not (self.last_line == frame.f_lineno and self.last_kind == "line"):
+                self.add("line", frame)
+            self.last_line, self.raised = frame.f_lineno, False
+        elif event == "exception":
+            if arg[0] is StopIteration and frame.f_code.co_flags & 0x2A0:
+                return self.local  # a generator's own plumbing (yield from), 3.12+ only
+            self.add("exception", frame, arg[1])
+            self.raised = True
+        elif event == "return":
+            yielded = tracer.is_yield(frame)
+            if not self.raised:
+                self.add("return", frame, arg)
+            if not yielded:
+                tracer.finish(self)
+            self.last_line = None
+        return self.local
+
+    def record(self, unfinished=False):
+        info = self.info
+        truncated = sorted(self.truncated | ({"unfinished"} if unfinished else set()))
+        return {
+            "format_version": FORMAT_VERSION,
+            "test": self.test,
+            "file": info["file"],
+            "function": info["function"],
+            "line": info["def"],
+            "call_index": self.call_index,
+            "source": info["source"],
+            "source_line": info["first"],
+            "events": self.events,
+            "event_count": self.seen,
+            "truncated": truncated,
+        }
+
+
+class Tracer:
+    """The ``sys.settrace`` hooks, the scope filter, the limits and the output file."""
+
+    def __init__(self, out, root, opts):
+        self.out = open(out, "w", encoding="utf-8", errors="backslashreplace")
+        self.root = os.path.realpath(root) + os.sep
+        self.max_events, self.max_value = opts.max_events, opts.max_value
+        self.max_bytes, self.per_function = opts.max_bytes, opts.per_function
+        self.max_traces = opts.max_traces
+        self.outside, self.tests = opts.include_outside, opts.include_tests
+        self.script = None
+        self.repr = _Repr(opts.max_value).repr
+        self.codes, self.active, self.calls = {}, {}, {}
+        self.test, self.stopped = None, False
+        self.stats = {"traces": 0, "skipped": 0, "bytes": 0, "events": 0, "stopped": False}
+
+    # -- scope ----------------------------------------------------------------------------
+    def wanted(self, code):
+        info = self.codes.get(code, _SKIP)
+        if info is _SKIP:
+            info = self.codes[code] = self._describe(code)
+        return info
+
+    def _describe(self, code):
+        path = code.co_filename
+        if path == __file__ or (path.startswith("<") and path != self.script):
+            return None
+        real = os.path.realpath(path)
+        rel = real[len(self.root) :] if real.startswith(self.root) else None
+        packaged = "site-packages" in real or "dist-packages" in real
+        if not self.outside and (rel is None or packaged):
+            return None
+        if not self.tests and rel is not None and _TEST_FILE.search(rel):
+            return None
+        module = code.co_name == "<module>" and real == self.script
+        if code.co_name.startswith("<") and not module:
+            return None
+        return _source(code, path, rel or real, module)
+
+    # -- events ---------------------------------------------------------------------------
+    def dispatch(self, frame, event, arg):
+        if self.stopped or event != "call":
+            return None
+        info = self.wanted(frame.f_code)
+        if info is None:
+            return None
+        trace = self.active.get(id(frame))
+        if trace is not None and trace.frame is frame:  # a generator resumed
+            trace.add("call", frame)
+            trace.raised = False
+            return trace.local
+        key = (self.test, frame.f_code)
+        count = self.calls.get(key, 0)
+        if count >= self.per_function or self.stats["traces"] >= self.max_traces:
+            self.stats["skipped"] += 1
+            return None
+        self.calls[key] = count + 1
+        trace = self.active[id(frame)] = _Trace(self, frame, info, count)
+        trace.add("call", frame)
+        return trace.local
+
+    def is_yield(self, frame):
+        code = frame.f_code
+        if not code.co_flags & 0x2A0:  # CO_GENERATOR | CO_COROUTINE | CO_ASYNC_GENERATOR
+            return False
+        import dis
+
+        ops, at = code.co_code, frame.f_lasti
+        if not 0 <= at < len(ops):
+            return False
+        name = dis.opname[ops[at]]
+        if name == "RESUME" and at >= 2:  # 3.13 stops just after the yield
+            name = dis.opname[ops[at - 2]]
+        elif name not in _YIELDS and at + 2 < len(ops):  # 3.9 stops just before yield from
+            name = dis.opname[ops[at + 2]]
+        return name in _YIELDS
+
+    def value(self, val, trace):
+        try:
+            text = self.repr(val)
+        except Exception as exc:  # a broken __repr__ is the code's, not the tracer's
+            text = "<repr failed: %s>" % type(exc).__name__
+        if " at 0x" in text:  # addresses differ from run to run: never worth predicting
+            text = _ADDRESS.sub(">", text)
+        sized = isinstance(val, (list, tuple, set, frozenset, dict))
+        if len(text) > self.max_value or (sized and len(val) > 32):
+            trace.truncated.add("value")
+            if len(text) > self.max_value:
+                text = text[: max(0, self.max_value - 3)] + "..."
+        return text
+
+    def finish(self, trace, unfinished=False):
+        self.active.pop(id(trace.frame), None)
+        if self.stopped:
+            return
+        line = json.dumps(trace.record(unfinished), ensure_ascii=False) + "\n"
+        size = len(line.encode("utf-8", "backslashreplace"))
+        if self.stats["bytes"] + size > self.max_bytes:
+            self.stop()
+            return
+        self.out.write(line)
+        self.stats["bytes"] += size
+        self.stats["traces"] += 1
+        self.stats["events"] += len(trace.events)
+
+    def stop(self):
+        self.stopped = self.stats["stopped"] = True
+        sys.settrace(None)
+
+    # -- run ------------------------------------------------------------------------------
+    def begin(self, test):
+        self.test = test
+        if not self.stopped:
+            sys.settrace(self.dispatch)
+
+    def end(self):
+        sys.settrace(None)
+        for trace in list(self.active.values()):
+            self.finish(trace, unfinished=True)
+        self.test = None
+
+    def close(self, **extra):
+        self.end()
+        self.stats.update(extra, python=sys.version.split()[0])
+        self.out.write(json.dumps({"summary": self.stats}) + "\n")
+        self.out.close()
+
+
+def _source(code, path, name, module):
+    """What a trace shows of ``code``: its lines, the first one's number, the def line."""
+    lines = linecache.getlines(path)
+    if module:
+        first, block = 1, lines
+    else:
+        import inspect
+
+        try:
+            block, first = inspect.getsourcelines(code)
+        except (OSError, TypeError, IndexError):
+            block, first = lines[code.co_firstlineno - 1 : code.co_firstlineno], code.co_firstlineno
+    start = first
+    for offset, text in enumerate(block):
+        if text.lstrip().startswith(("def ", "async def ")):
+            start = first + offset
+            break
+    qualname = getattr(code, "co_qualname", None) or _qualnames(path).get(start, code.co_name)
+    qualname = "<module>" if module else qualname
+    return {
+        "path": path,
+        "file": name,
+        "function": qualname,
+        "source": "".join(block),
+        "first": first,
+        "def": start if not module else first,
+    }
+
+
+_QUALNAMES = {}
+
+
+def _qualnames(path):
+    """``def`` line -> qualified name, from the file's syntax tree (3.9 and 3.10 have no
+    ``co_qualname``)."""
+    if path not in _QUALNAMES:
+        names = _QUALNAMES[path] = {}
+        try:
+            tree = ast.parse("".join(linecache.getlines(path)))
+        except (SyntaxError, ValueError):
+            return names
+        todo = [(tree, "")]
+        while todo:
+            node, prefix = todo.pop()
+            for child in ast.iter_child_nodes(node):
+                if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                    name = prefix + child.name
+                    if not isinstance(child, ast.ClassDef):
+                        names[child.lineno] = name
+                        name += ".<locals>"
+                    todo.append((child, name + "."))
+                else:
+                    todo.append((child, prefix))
+    return _QUALNAMES[path]
+
+
+def _pytest_plugin(tracer, select):
+    import pytest
+
+    class TracePlugin:
+        def pytest_collection_modifyitems(self, session, config, items):
+            if select is None:
+                return
+            kept = [i for i in items if i.nodeid in select]
+            dropped = [i for i in items if i.nodeid not in select]
+            if dropped:
+                config.hook.pytest_deselected(items=dropped)
+                items[:] = kept
+
+        @pytest.hookimpl(hookwrapper=True)
+        def pytest_runtest_protocol(self, item, nextitem):
+            tracer.begin(item.nodeid)
+            try:
+                yield
+            finally:
+                tracer.end()
+
+    return TracePlugin()
+
+
+def run_test(tracer, opts):
+    import pytest
+
+    select = None
+    if opts.select:
+        with open(opts.select, encoding="utf-8") as fh:
+            select = {line.strip() for line in fh if line.strip()}
+    code = pytest.main(list(opts.rest), plugins=[_pytest_plugin(tracer, select)])
+    return {"exit_code": int(code)}
+
+
+def run_function(tracer, opts):
+    import importlib
+
+    module_name, _, qualname = opts.target.partition(":")
+    target = importlib.import_module(module_name)
+    for part in qualname.split("."):
+        target = getattr(target, part)
+    args = ast.literal_eval(opts.args) if opts.args else ()
+    kwargs = ast.literal_eval(opts.kwargs) if opts.kwargs else {}
+    tracer.begin(None)
+    try:
+        result = target(*args, **kwargs)
+    except Exception as exc:  # the traced function's exception is part of its trace
+        return {"raised": repr(exc)[:200]}
+    finally:
+        sys.settrace(None)
+    return {"result": repr(result)[:200]}
+
+
+def run_script(tracer, opts):
+    import runpy
+
+    path = os.path.realpath(opts.target)
+    tracer.script = path
+    sys.argv = [path, *opts.rest]
+    sys.path.insert(0, os.path.dirname(path))
+    tracer.begin(None)
+    try:
+        runpy.run_path(path, run_name="__main__")
+    except SystemExit as exc:
+        return {"exit_code": exc.code if isinstance(exc.code, int) else 1}
+    finally:
+        sys.settrace(None)
+    return {"exit_code": 0}
+
+
+def _parser():
+    p = argparse.ArgumentParser(description="Trace Python calls in CWM's format (JSON lines).")
+    p.add_argument("--out", required=True, help="The JSON lines file to write.")
+    p.add_argument("--root", default=os.getcwd(), help="Trace files under this directory.")
+    p.add_argument("--max-events", type=int, default=1000, help="Events kept per trace.")
+    p.add_argument("--max-value", type=int, default=200, help="Characters per value.")
+    p.add_argument("--max-bytes", type=int, default=64 << 20, help="Bytes of output in all.")
+    p.add_argument("--per-function", type=int, default=2, help="Traces per function per test.")
+    p.add_argument("--max-traces", type=int, default=20000, help="Traces per run.")
+    p.add_argument("--include-outside", action="store_true", help="Trace every file.")
+    p.add_argument("--include-tests", action="store_true", help="Trace test files too.")
+    p.add_argument("--select", help="test mode: a file of test ids to run (one a line).")
+    p.add_argument("--args", help="function mode: positional arguments, a Python literal.")
+    p.add_argument("--kwargs", help="function mode: keyword arguments, a Python literal.")
+    p.add_argument("mode", choices=("test", "function", "script"))
+    p.add_argument("target", nargs="?", help="module:qualname (function) or a path (script).")
+    return p
+
+
+def main(argv=None):
+    """``tracer.py [options] MODE [TARGET] [-- ARGS...]``: ARGS go to pytest or the script."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    rest = []
+    if "--" in argv:
+        at = argv.index("--")
+        argv, rest = argv[:at], argv[at + 1 :]
+    opts = _parser().parse_args(argv)
+    opts.rest = rest
+    if opts.mode != "test" and not opts.target:
+        _parser().error("%s mode needs a target" % opts.mode)
+    root = os.path.realpath(opts.root)
+    if root not in sys.path:
+        sys.path.insert(0, root)
+    tracer = Tracer(opts.out, root, opts)
+    runner = {"test": run_test, "function": run_function, "script": run_script}[opts.mode]
+    outcome = {}
+    try:
+        outcome = runner(tracer, opts)
+    finally:
+        tracer.close(mode=opts.mode, **outcome)
+    return outcome.get("exit_code", 0) if opts.mode != "function" else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
