@@ -57,7 +57,8 @@ class _Repr(reprlib.Repr):
     def __init__(self, limit):
         super().__init__()
         self.maxlevel = 4
-        self.maxstring = self.maxlong = self.maxother = limit
+        # Twice the limit: reprlib bounds the cost, the tracer's own cut then applies.
+        self.maxstring = self.maxlong = self.maxother = 2 * limit + 8
         for name in ("maxlist", "maxtuple", "maxset", "maxfrozenset", "maxdeque", "maxarray"):
             setattr(self, name, 32)
         self.maxdict = 32
