@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from enum import Enum
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -20,6 +20,7 @@ from swe_env.cli.common import (
     output_dir,
     output_file,
     progress,
+    select_or_exit,
 )
 
 app = typer.Typer(
@@ -28,13 +29,13 @@ app = typer.Typer(
 )
 
 
-class StateChoice(str, Enum):
+class StateChoice(StrEnum):
     both = "both"
     base = "base"
     gold = "gold"
 
 
-class ExportFormat(str, Enum):
+class ExportFormat(StrEnum):
     parquet = "parquet"
 
 
@@ -50,10 +51,12 @@ def traces_collect(
     ] = StateChoice.both,
     max_events: Annotated[int, typer.Option(min=1, help="Events kept per trace.")] = 1000,
     max_value: Annotated[int, typer.Option(min=8, help="Characters per value.")] = 200,
-    per_function: Annotated[
-        int, typer.Option(min=1, help="Traces of one function per test.")
-    ] = 2,
+    per_function: Annotated[int, typer.Option(min=1, help="Traces of one function per test.")] = 2,
     timeout: Annotated[float, typer.Option(min=1, help="Seconds per traced test run.")] = 600,
+    task: Annotated[
+        list[str] | None,
+        typer.Option("--task", "-t", help="Only these tasks (ids or globs); repeat for more."),
+    ] = None,
     include_quarantined: IncludeQuarantined = False,
 ) -> None:
     """Trace the hidden tests of every task of SUITE on its base and gold states, in fresh
@@ -62,7 +65,7 @@ def traces_collect(
     already in OUT are skipped, so a rerun finishes an interrupted run."""
     from swe_env.traces.collect import STATES, Outcome, TraceLimits, collect
 
-    tasks = load_or_exit(suite, include_quarantined)
+    tasks = select_or_exit(suite, task) if task else load_or_exit(suite, include_quarantined)
     output_dir(out, "--out")
     limits = TraceLimits(max_events=max_events, max_value=max_value, per_function=per_function)
     states = STATES if state is StateChoice.both else (state.value,)

@@ -143,7 +143,8 @@ class Tracer:
     """The ``sys.settrace`` hooks, the scope filter, the limits and the output file."""
 
     def __init__(self, out, root, opts):
-        self.out = open(out, "w", encoding="utf-8", errors="backslashreplace")
+        # Open for the whole run (closed by close()): no context manager spans the hooks.
+        self.out = open(out, "w", encoding="utf-8", errors="backslashreplace")  # noqa: SIM115
         self.root = os.path.realpath(root) + os.sep
         self.max_events, self.max_value = opts.max_events, opts.max_value
         self.max_bytes, self.per_function = opts.max_bytes, opts.per_function
@@ -220,7 +221,7 @@ class Tracer:
         try:
             text = self.repr(val)
         except Exception as exc:  # a broken __repr__ is the code's, not the tracer's
-            text = "<repr failed: %s>" % type(exc).__name__
+            text = f"<repr failed: {type(exc).__name__}>"
         if " at 0x" in text:  # addresses differ from run to run: never worth predicting
             text = _ADDRESS.sub(">", text)
         sized = isinstance(val, (list, tuple, set, frozenset, dict))
@@ -423,7 +424,7 @@ def main(argv=None):
     opts = _parser().parse_args(argv)
     opts.rest = rest
     if opts.mode != "test" and not opts.target:
-        _parser().error("%s mode needs a target" % opts.mode)
+        _parser().error(f"{opts.mode} mode needs a target")
     root = os.path.realpath(opts.root)
     if root not in sys.path:
         sys.path.insert(0, root)

@@ -8,7 +8,7 @@ from pathlib import Path
 import gymnasium
 import pytest
 from gymnasium.utils.env_checker import check_env
-from test_trace_format import PROGRAM, run_tracer
+from support.trace_programs import PROGRAM, run_tracer
 
 from swe_env.traces.format import Event, from_record, parse_event, render, render_event
 from swe_env.traces.trace_env import ENV_ID, TraceEnv, score_frame

@@ -9,17 +9,15 @@ interpreters to compare with (3.9, 3.13...) are found on PATH or named in
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import subprocess
 import sys
-import textwrap
 from pathlib import Path
 
 import pytest
+from support.trace_programs import PROGRAM, run_tracer
 
-from swe_env.traces import tracer as tracer_module
 from swe_env.traces.format import (
     FORMAT_VERSION,
     START_MARKER,
@@ -33,75 +31,6 @@ from swe_env.traces.format import (
     render_event,
 )
 
-TRACER = Path(tracer_module.__file__)
-
-PROGRAM = '''\
-def loop(n):
-    total = 0
-    for i in range(n):
-        total += i
-    return total
-
-
-def fact(n):
-    if n <= 1:
-        return 1
-    return n * fact(n - 1)
-
-
-def risky(x):
-    try:
-        y = 10 // x
-    except ZeroDivisionError:
-        y = None
-    return y
-
-
-def boom(x):
-    y = x + 1
-    raise ValueError("bad %d" % y)
-
-
-def gen(n):
-    for i in range(n):
-        yield i * 2
-    return "done"
-
-
-def outer(k):
-    def add(v):
-        return v + k
-    return add(1)
-
-
-def squares(xs):
-    ys = [x * x for x in xs]
-    return ys
-
-
-def same(a):
-    b = a
-    c = 3
-    return c
-
-
-def main():
-    loop(3)
-    fact(3)
-    risky(0)
-    try:
-        boom(1)
-    except ValueError:
-        pass
-    list(gen(2))
-    outer(5)
-    squares([1, 2])
-    same(1)
-
-
-main()
-'''
-
 
 def _pythons() -> list[str]:
     found = [sys.executable]
@@ -112,16 +41,6 @@ def _pythons() -> list[str]:
         if probe.returncode == 0 and name not in found:
             found.append(name)
     return found
-
-
-def run_tracer(root: Path, *args: str, python: str = sys.executable) -> tuple[list, dict]:
-    out = root / "out.jsonl"
-    cmd = [python, str(TRACER), "--out", str(out), "--root", str(root), *args]
-    done = subprocess.run(cmd, cwd=root, capture_output=True, text=True, timeout=300)
-    assert out.exists(), done.stderr
-    lines = [json.loads(line) for line in out.read_text().splitlines()]
-    summary = lines.pop()["summary"]
-    return lines, summary
 
 
 @pytest.fixture
@@ -158,7 +77,7 @@ def test_render_is_exactly_the_papers_format() -> None:
     )
     exc = Event("exception", "    raise E", value="E('a')")
     assert render_event(exc) == (
-        '<|exception_sep|><|action_sep|>    raise E<|arg_sep|>"E(\'a\')"<|frame_sep|>'
+        "<|exception_sep|><|action_sep|>    raise E<|arg_sep|>\"E('a')\"<|frame_sep|>"
     )
     assert parse(render(trace)) == trace
 
@@ -227,6 +146,7 @@ def test_recursion_is_one_trace_per_call_innermost_first(program: Path) -> None:
         ["line", {"n": ".."}, "        return 1"],
         ["return", None, "        return 1", "1"],
     ]
+
     def step(n: int, result: int) -> list[list]:
         return [
             ["call", {"n": str(n)}, "def fact(n):"],
@@ -234,6 +154,7 @@ def test_recursion_is_one_trace_per_call_innermost_first(program: Path) -> None:
             ["line", {"n": ".."}, "    return n * fact(n - 1)"],
             ["return", None, "    return n * fact(n - 1)", str(result)],
         ]
+
     assert traced(program)["fact"] == [base, step(2, 2), step(3, 6)]
 
 
@@ -334,7 +255,9 @@ def test_events_limit_keeps_the_first_and_counts_the_rest(program: Path) -> None
 
 
 def test_value_limit_cuts_long_values(tmp_path: Path) -> None:
-    (tmp_path / "prog.py").write_text("def f(s):\n    return s\n\nf('x' * 500)\nf(list(range(50)))\n")
+    (tmp_path / "prog.py").write_text(
+        "def f(s):\n    return s\n\nf('x' * 500)\nf(list(range(50)))\n"
+    )
     records, _ = run_tracer(tmp_path, "--max-value", "40", "script", "prog.py")
     first, second = (r for r in records if r["function"] == "f")
     value = first["events"][0][1]["s"]
@@ -359,7 +282,9 @@ def test_per_function_limit_skips_further_calls(program: Path) -> None:
 
 # -- modes and scope ------------------------------------------------------------------------
 def test_function_mode_traces_one_call_with_literal_inputs(program: Path) -> None:
-    (program / "lib.py").write_text("import json\n\ndef dump(d, n=1):\n    return json.dumps(d)*n\n")
+    (program / "lib.py").write_text(
+        "import json\n\ndef dump(d, n=1):\n    return json.dumps(d)*n\n"
+    )
     records, summary = run_tracer(
         program, "--args", "({'a': (1, 2)},)", "--kwargs", "{'n': 2}", "function", "lib:dump"
     )
