@@ -1,37 +1,16 @@
-"""swe-env's execution tracer. It runs inside a task container, never imported on the host.
+"""swe-env's execution tracer: copied into a task container at trace time (never imported on
+the host), run by the container's Python (3.9+, standard library only), then removed.
 
-The collector copies this one file into a temporary directory outside the repository, runs
-it with the container's own Python (3.9 and later; standard library only), reads back the
-JSON lines it wrote and removes the directory. Nothing of it stays in an image.
-
-One trace is one call of one function: its call event (the arguments), one line event per
-line about to run (the locals at that moment), and its return or exception event. Calls the
-function makes are traced as their own traces, never inlined. A generator is one trace: each
-``yield`` is a return event and each resumption a call event; it ends when the generator
-finishes. Locals are ``repr``-like strings; one that did not change since the previous frame
-of the same trace is ``".."`` (:data:`UNCHANGED`). Consecutive line events on one line (a
-one-line loop, or a comprehension that Python 3.12+ inlines) are shown once, so a trace
-reads the same on every Python.
-
-Only functions in files under ``--root`` are traced: not the standard library, not
-site-packages (even inside the root), not test files, not comprehensions or lambdas, unless
-``--include-outside`` or ``--include-tests`` asks for them. It uses ``sys.settrace`` on
-every version: its events mean the same on 3.9 to 3.13 (``sys.monitoring`` has no
-locals-per-line event and would need the same per-line work).
-
-Limits, and what happens at each (the record's ``truncated`` names the ones hit):
-- ``--max-events`` per trace: later events of that call are counted, not kept (``events``);
-- ``--max-value`` characters per value: a longer ``repr`` is cut and ends with ``...``, and
-  containers show their first 32 items (``value``);
-- ``--max-bytes`` of output in total: the trace that would cross it is dropped and tracing
-  stops for the rest of the run (the summary says ``stopped``);
-- ``--per-function`` traces of one function per test and ``--max-traces`` per run: further
-  calls are not traced (counted in the summary as ``skipped``).
-- A generator still suspended when its test ends is written as it is (``unfinished``).
-
-Modes: ``test`` (pytest runs; every repository function each test calls), ``function`` (one
-function called with literal inputs) and ``script`` (a file run as ``__main__``, its module
-body included). The last line of the output is ``{"summary": {...}}``.
+One trace is one call of one function: a call event (the arguments), a line event per line
+about to run (the locals then; ``".."`` when unchanged since the previous frame), then a
+return or exception event. Callees get their own traces. A generator is one trace: a yield
+is a return event, a resumption a call event. Repeated line events on one line are shown
+once, so traces read the same on 3.9 to 3.13 (``sys.settrace`` everywhere: its events mean
+the same on every version). Only files under ``--root`` are traced, never site-packages,
+test files, comprehensions or lambdas, unless asked. Modes: ``test`` (pytest), ``function``
+(literal inputs), ``script`` (its module body too). The limits, and what happens at each,
+are in docs/architecture.md ("Execution traces"); ``truncated`` names those a trace hit,
+and the last output line is ``{"summary": {...}}``.
 """
 
 from __future__ import annotations
@@ -59,9 +38,8 @@ class _Repr(reprlib.Repr):
         self.maxlevel = 4
         # Twice the limit: reprlib bounds the cost, the tracer's own cut then applies.
         self.maxstring = self.maxlong = self.maxother = 2 * limit + 8
-        for name in ("maxlist", "maxtuple", "maxset", "maxfrozenset", "maxdeque", "maxarray"):
-            setattr(self, name, 32)
-        self.maxdict = 32
+        for kind in ("list", "tuple", "set", "frozenset", "deque", "array", "dict"):
+            setattr(self, "max" + kind, 32)
 
 
 class _Trace:
@@ -76,10 +54,7 @@ class _Trace:
     def add(self, kind, frame, value=None):
         self.seen += 1
         self.last_kind = kind
-        if kind in ("call", "line"):
-            lineno = self.info["def"] if kind == "call" and not self.events else frame.f_lineno
-        else:
-            lineno = frame.f_lineno
+        lineno = self.info["line"] if kind == "call" and not self.events else frame.f_lineno
         if len(self.events) >= self.tracer.max_events:
             self.truncated.add("events")
             return
@@ -122,21 +97,11 @@ class _Trace:
         return self.local
 
     def record(self, unfinished=False):
-        info = self.info
+        record = {k: v for k, v in self.info.items() if k != "path"}
         truncated = sorted(self.truncated | ({"unfinished"} if unfinished else set()))
-        return {
-            "format_version": FORMAT_VERSION,
-            "test": self.test,
-            "file": info["file"],
-            "function": info["function"],
-            "line": info["def"],
-            "call_index": self.call_index,
-            "source": info["source"],
-            "source_line": info["first"],
-            "events": self.events,
-            "event_count": self.seen,
-            "truncated": truncated,
-        }
+        record.update(format_version=FORMAT_VERSION, test=self.test, call_index=self.call_index)
+        record.update(events=self.events, event_count=self.seen, truncated=truncated)
+        return record
 
 
 class Tracer:
@@ -154,14 +119,7 @@ class Tracer:
         self.repr = _Repr(opts.max_value).repr
         self.codes, self.active, self.calls = {}, {}, {}
         self.test, self.stopped = None, False
-        self.stats = {"traces": 0, "skipped": 0, "bytes": 0, "events": 0, "stopped": False}
-
-    # -- scope ----------------------------------------------------------------------------
-    def wanted(self, code):
-        info = self.codes.get(code, _SKIP)
-        if info is _SKIP:
-            info = self.codes[code] = self._describe(code)
-        return info
+        self.stats = {"traces": 0, "skipped": 0, "bytes": 0, "stopped": False}
 
     def _describe(self, code):
         path = code.co_filename
@@ -179,11 +137,12 @@ class Tracer:
             return None
         return _source(code, path, rel or real, module)
 
-    # -- events ---------------------------------------------------------------------------
     def dispatch(self, frame, event, arg):
         if self.stopped or event != "call":
             return None
-        info = self.wanted(frame.f_code)
+        info = self.codes.get(frame.f_code, _SKIP)
+        if info is _SKIP:
+            info = self.codes[frame.f_code] = self._describe(frame.f_code)
         if info is None:
             return None
         trace = self.active.get(id(frame))
@@ -241,15 +200,13 @@ class Tracer:
             self.stop()
             return
         self.out.write(line)
-        self.stats["bytes"] += size
-        self.stats["traces"] += 1
-        self.stats["events"] += len(trace.events)
+        stats = self.stats
+        stats["bytes"], stats["traces"] = stats["bytes"] + size, stats["traces"] + 1
 
     def stop(self):
         self.stopped = self.stats["stopped"] = True
         sys.settrace(None)
 
-    # -- run ------------------------------------------------------------------------------
     def begin(self, test):
         self.test = test
         if not self.stopped:
@@ -287,14 +244,10 @@ def _source(code, path, name, module):
             break
     qualname = getattr(code, "co_qualname", None) or _qualnames(path).get(start, code.co_name)
     qualname = "<module>" if module else qualname
-    return {
-        "path": path,
-        "file": name,
-        "function": qualname,
-        "source": "".join(block),
-        "first": first,
-        "def": start if not module else first,
-    }
+    source = "".join(block)
+    line = first if module else start
+    return {"path": path, "file": name, "function": qualname, "source": source, "line": line,
+            "source_line": first}  # fmt: skip
 
 
 _QUALNAMES = {}
@@ -395,15 +348,21 @@ def run_script(tracer, opts):
     return {"exit_code": 0}
 
 
+_LIMITS = (
+    ("--max-events", 1000, "Events kept per trace."),
+    ("--max-value", 200, "Characters per value."),
+    ("--max-bytes", 64 << 20, "Bytes of output in all."),
+    ("--per-function", 2, "Traces of one function per test."),
+    ("--max-traces", 20000, "Traces per run."),
+)
+
+
 def _parser():
     p = argparse.ArgumentParser(description="Trace Python calls in CWM's format (JSON lines).")
     p.add_argument("--out", required=True, help="The JSON lines file to write.")
     p.add_argument("--root", default=os.getcwd(), help="Trace files under this directory.")
-    p.add_argument("--max-events", type=int, default=1000, help="Events kept per trace.")
-    p.add_argument("--max-value", type=int, default=200, help="Characters per value.")
-    p.add_argument("--max-bytes", type=int, default=64 << 20, help="Bytes of output in all.")
-    p.add_argument("--per-function", type=int, default=2, help="Traces per function per test.")
-    p.add_argument("--max-traces", type=int, default=20000, help="Traces per run.")
+    for name, default, text in _LIMITS:
+        p.add_argument(name, type=int, default=default, help=text)
     p.add_argument("--include-outside", action="store_true", help="Trace every file.")
     p.add_argument("--include-tests", action="store_true", help="Trace test files too.")
     p.add_argument("--select", help="test mode: a file of test ids to run (one a line).")
@@ -417,10 +376,8 @@ def _parser():
 def main(argv=None):
     """``tracer.py [options] MODE [TARGET] [-- ARGS...]``: ARGS go to pytest or the script."""
     argv = list(sys.argv[1:] if argv is None else argv)
-    rest = []
-    if "--" in argv:
-        at = argv.index("--")
-        argv, rest = argv[:at], argv[at + 1 :]
+    at = argv.index("--") if "--" in argv else len(argv)
+    argv, rest = argv[:at], argv[at + 1 :]
     opts = _parser().parse_args(argv)
     opts.rest = rest
     if opts.mode != "test" and not opts.target:
