@@ -10,8 +10,10 @@ committed, so nothing of the tracer or of the hidden tests reaches an image an a
 
 The two states make pairs: the same test (and the same call of the same function) traced
 before and after the fix. :func:`collect` writes one JSONL file per task and state in
-``OUT/traces/`` and skips those already there (resumable); ``OUT/errors.jsonl`` lists the
-task states that could not be traced, which a rerun tries again.
+``OUT/traces/`` and skips those already there (resumable); ``OUT/summaries.jsonl`` has the
+tracer's summary of each (pytest's exit code, traces written and skipped, whether the output
+limit stopped it); ``OUT/errors.jsonl`` lists the task states that could not be traced,
+which a rerun tries again.
 """
 
 from __future__ import annotations
@@ -290,7 +292,7 @@ def collect(
 
 def _one(task, state, provider, out_dir: Path, limits, timeout, lock) -> Outcome:
     try:
-        records, _ = trace_task(task, state, provider, limits=limits, timeout=timeout)
+        records, summary = trace_task(task, state, provider, limits=limits, timeout=timeout)
     except (TraceError, SweEnvError) as exc:
         with lock, (out_dir / "errors.jsonl").open("a") as fh:
             fh.write(json.dumps({"task": task.full_id, "state": state, "error": str(exc)}) + "\n")
@@ -300,6 +302,8 @@ def _one(task, state, provider, out_dir: Path, limits, timeout, lock) -> Outcome
     with tmp.open("w", encoding="utf-8") as fh:
         fh.writelines(json.dumps(r, ensure_ascii=False) + "\n" for r in records)
     tmp.replace(path)  # all or nothing: a killed run leaves no half file to skip later
+    with lock, (out_dir / "summaries.jsonl").open("a") as fh:
+        fh.write(json.dumps({"task": task.full_id, "state": state, **summary}) + "\n")
     return Outcome(task.full_id, state, traces=len(records))
 
 

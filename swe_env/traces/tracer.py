@@ -2,15 +2,12 @@
 the host), run by the container's Python (3.9+, standard library only), then removed.
 
 One trace is one call of one function: a call event (the arguments), a line event per line
-about to run (the locals then; ``".."`` when unchanged since the previous frame), then a
-return or exception event. Callees get their own traces. A generator is one trace: a yield
-is a return event, a resumption a call event. Repeated line events on one line are shown
-once, so traces read the same on 3.9 to 3.13 (``sys.settrace`` everywhere: its events mean
-the same on every version). Only files under ``--root`` are traced, never site-packages,
-test files, comprehensions or lambdas, unless asked. Modes: ``test`` (pytest), ``function``
-(literal inputs), ``script`` (its module body too). The limits, and what happens at each,
-are in docs/architecture.md ("Execution traces"); ``truncated`` names those a trace hit,
-and the last output line is ``{"summary": {...}}``.
+about to run (the locals then; ``".."`` when unchanged), then a return or exception event.
+Callees get their own traces; a generator is one (yield: a return event; resumption: a call
+event). Repeated line events on one line show once, so 3.9 to 3.13 give the same traces
+(``sys.settrace`` everywhere). Only files under ``--root`` are traced, never site-packages,
+test files, comprehensions or lambdas, unless asked. Modes: ``test``, ``function``,
+``script``. Limits: docs/architecture.md ("Execution traces"). Last line: the summary.
 """
 
 from __future__ import annotations
@@ -30,6 +27,7 @@ _TEST_FILE = re.compile(r"(^|/)(tests?|testing)/|(^|/)test_[^/]*\.py$|_tests?\.p
 _ADDRESS = re.compile(r" at 0x[0-9a-fA-F]+>")
 _YIELDS = {"YIELD_VALUE", "YIELD_FROM"}
 _SKIP = object()
+_STDLIB = os.path.dirname(os.__file__) + os.sep
 
 
 class _Repr(reprlib.Repr):
@@ -40,6 +38,15 @@ class _Repr(reprlib.Repr):
         self.maxstring = self.maxlong = self.maxother = 2 * limit + 8
         for kind in ("list", "tuple", "set", "frozenset", "deque", "array", "dict"):
             setattr(self, "max" + kind, 32)
+
+    def repr_instance(self, x, level):
+        # A __repr__ in Python runs only if generated (dataclasses) or the standard library's:
+        # the repository's may have side effects, and tracing must not change the run.
+        code = getattr(getattr(type(x), "__repr__", None), "__code__", None)
+        path = code.co_filename if code is not None else "<>"
+        if not path.startswith("<") and not (path.startswith(_STDLIB) and "-packages" not in path):
+            return f"<{type(x).__module__}.{type(x).__qualname__} object>"
+        return super().repr_instance(x, level)
 
 
 class _Trace:
@@ -53,7 +60,7 @@ class _Trace:
 
     def add(self, kind, frame, value=None):
         self.seen += 1
-        self.last_kind = kind
+        self.last_kind, self.raised = kind, self.raised and kind != "call"
         lineno = self.info["line"] if kind == "call" and not self.events else frame.f_lineno
         if len(self.events) >= self.tracer.max_events:
             self.truncated.add("events")
@@ -148,7 +155,6 @@ class Tracer:
         trace = self.active.get(id(frame))
         if trace is not None and trace.frame is frame:  # a generator resumed
             trace.add("call", frame)
-            trace.raised = False
             return trace.local
         key = (self.test, frame.f_code)
         count = self.calls.get(key, 0)
@@ -161,14 +167,11 @@ class Tracer:
         return trace.local
 
     def is_yield(self, frame):
-        code = frame.f_code
-        if not code.co_flags & 0x2A0:  # CO_GENERATOR | CO_COROUTINE | CO_ASYNC_GENERATOR
+        ops, at = frame.f_code.co_code, frame.f_lasti
+        if not frame.f_code.co_flags & 0x2A0 or not 0 <= at < len(ops):  # not a generator
             return False
         import dis
 
-        ops, at = code.co_code, frame.f_lasti
-        if not 0 <= at < len(ops):
-            return False
         name = dis.opname[ops[at]]
         if name == "RESUME" and at >= 2:  # 3.13 stops just after the yield
             name = dis.opname[ops[at - 2]]
@@ -183,7 +186,7 @@ class Tracer:
             text = f"<repr failed: {type(exc).__name__}>"
         if " at 0x" in text:  # addresses differ from run to run: never worth predicting
             text = _ADDRESS.sub(">", text)
-        sized = isinstance(val, (list, tuple, set, frozenset, dict))
+        sized = type(val) in (list, tuple, set, frozenset, dict)
         if len(text) > self.max_value or (sized and len(val) > 32):
             trace.truncated.add("value")
             if len(text) > self.max_value:
@@ -282,13 +285,10 @@ def _pytest_plugin(tracer, select):
 
     class TracePlugin:
         def pytest_collection_modifyitems(self, session, config, items):
-            if select is None:
-                return
-            kept = [i for i in items if i.nodeid in select]
-            dropped = [i for i in items if i.nodeid not in select]
+            dropped = [i for i in items if select is not None and i.nodeid not in select]
             if dropped:
                 config.hook.pytest_deselected(items=dropped)
-                items[:] = kept
+                items[:] = [i for i in items if i.nodeid in select]
 
         @pytest.hookimpl(hookwrapper=True)
         def pytest_runtest_protocol(self, item, nextitem):

@@ -311,3 +311,17 @@ def test_test_mode_names_each_test_and_skips_test_files(tmp_path: Path) -> None:
         ("tests/test_calc.py::test_one", "add", {"a": "1", "b": "2"}),
         ("tests/test_calc.py::test_two", "add", {"a": "2", "b": "2"}),
     ]
+
+
+def test_the_repositorys_own_repr_is_not_called(tmp_path: Path) -> None:
+    # A __repr__ with a side effect (as a cache's that expires entries): tracing must not
+    # run it, or the traced run would differ from the real one.
+    (tmp_path / "prog.py").write_text(
+        "class Box:\n    calls = 0\n\n    def __repr__(self):\n        Box.calls += 1\n"
+        "        return 'Box()'\n\n\ndef use(box):\n    return box\n\n\n"
+        "use(Box())\nassert Box.calls == 0, Box.calls\n"
+    )
+    records, summary = run_tracer(tmp_path, "script", "prog.py")
+    assert summary["exit_code"] == 0
+    use = next(r for r in records if r["function"] == "use")
+    assert use["events"][0][1] == {"box": "<__main__.Box object>"}
