@@ -60,8 +60,8 @@ FLOORS = (
     ("swe_env.sandbox",),
 )
 """'Imports point one way, down the flow': cli and the trainer adapters -> rollout and
-server -> env -> tools,
-images, tasks and rewards -> sandbox. A floor never reaches a floor above it."""
+server -> env (and the Trace env) -> tools, images, tasks, rewards (and the trace collector)
+-> the trace format and tracer -> sandbox. A floor never reaches a floor above it."""
 
 SHARED = ("swe_env.patch", "swe_env.errors", "swe_env.retry")
 
