@@ -16,6 +16,7 @@ from swe_env.cli.common import (
     engine,
     fail,
     input_file,
+    interrupted,
     load_or_exit,
     output_dir,
     output_file,
@@ -88,7 +89,7 @@ def traces_collect(
             )  # fmt: skip
         except KeyboardInterrupt:
             bars.stop()
-            fail(f"interrupted; rerun with --out {out} to trace the rest", 130)
+            interrupted(f"finished task states are kept; rerun with --out {out} for the rest")
     total = sum(o.traces for o in outcomes)
     skipped = sum(o.skipped for o in outcomes)
     for outcome in errors:
