@@ -15,7 +15,7 @@ from swe_env.images.build import ensure_images, instance_tag
 from swe_env.sandbox.config import DockerSandboxConfig
 from swe_env.sandbox.provider import SandboxProvider
 from swe_env.tasks import find_task
-from swe_env.traces.collect import TraceError, pytest_args, run_tracer, trace_task
+from swe_env.traces.collect import run_tracer, trace_task
 from swe_env.traces.format import parse
 
 pytestmark = [pytest.mark.docker, pytest.mark.slow]
@@ -90,13 +90,6 @@ def test_test_mode_pairs_base_and_gold(task, provider) -> None:
         b["trace"] != g["trace"]
         for b in base for g in gold if key(b) == key(g) and key(b)[1] == "slugify"
     )  # fmt: skip
-
-
-def test_a_command_that_is_not_pytest_is_refused() -> None:
-    assert pytest_args("python -m pytest -rA tests") == ["-rA", "tests"]
-    for cmd in ("tox -e py", "python -m pytest tests && rm -rf /", "./run_tests.sh"):
-        with pytest.raises(TraceError):
-            pytest_args(cmd)
 
 
 def test_cli_collects_resumes_and_exports(task, tmp_path: Path) -> None:
