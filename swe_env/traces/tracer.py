@@ -34,8 +34,7 @@ class _Repr(reprlib.Repr):
     def __init__(self, limit):
         super().__init__()
         self.maxlevel = 4
-        # Twice the limit: reprlib bounds the cost, the tracer's own cut then applies.
-        self.maxstring = self.maxlong = self.maxother = 2 * limit + 8
+        self.maxstring = self.maxlong = self.maxother = 2 * limit + 8  # then the tracer cuts
         for kind in ("list", "tuple", "set", "frozenset", "deque", "array", "dict"):
             setattr(self, "max" + kind, 32)
 
@@ -44,9 +43,16 @@ class _Repr(reprlib.Repr):
         # the repository's may have side effects, and tracing must not change the run.
         code = getattr(getattr(type(x), "__repr__", None), "__code__", None)
         path = code.co_filename if code is not None else "<>"
-        if not path.startswith("<") and not (path.startswith(_STDLIB) and "-packages" not in path):
+        if path.startswith("<") or (path.startswith(_STDLIB) and "-packages" not in path):
+            return super().repr_instance(x, level)
+        try:  # its attributes instead, read without running any of its code
+            attrs = object.__getattribute__(x, "__dict__")
+        except Exception:
+            attrs = None
+        if type(attrs) is not dict or level <= 0:
             return f"<{type(x).__module__}.{type(x).__qualname__} object>"
-        return super().repr_instance(x, level)
+        body = [f"{k}={self.repr1(v, level - 1)}" for k, v in list(attrs.items())[:32]]
+        return f"{type(x).__qualname__}({', '.join(body)}{', ...' if len(attrs) > 32 else ''})"
 
 
 class _Trace:
@@ -157,12 +163,11 @@ class Tracer:
             trace.add("call", frame)
             return trace.local
         key = (self.test, frame.f_code)
-        count = self.calls.get(key, 0)
-        if count >= self.per_function or self.stats["traces"] >= self.max_traces:
+        count = self.calls[key] = self.calls.get(key, 0) + 1
+        if count > self.per_function or self.stats["traces"] >= self.max_traces:
             self.stats["skipped"] += 1
             return None
-        self.calls[key] = count + 1
-        trace = self.active[id(frame)] = _Trace(self, frame, info, count)
+        trace = self.active[id(frame)] = _Trace(self, frame, info, count - 1)
         trace.add("call", frame)
         return trace.local
 
@@ -240,16 +245,12 @@ def _source(code, path, name, module):
             block, first = inspect.getsourcelines(code)
         except (OSError, TypeError, IndexError):
             block, first = lines[code.co_firstlineno - 1 : code.co_firstlineno], code.co_firstlineno
-    start = first
-    for offset, text in enumerate(block):
-        if text.lstrip().startswith(("def ", "async def ")):
-            start = first + offset
-            break
+    defs = [i for i, text in enumerate(block) if text.lstrip().startswith(("def ", "async def "))]
+    start = first + defs[0] if defs and not module else first
     qualname = getattr(code, "co_qualname", None) or _qualnames(path).get(start, code.co_name)
     qualname = "<module>" if module else qualname
     source = "".join(block)
-    line = first if module else start
-    return {"path": path, "file": name, "function": qualname, "source": source, "line": line,
+    return {"path": path, "file": name, "function": qualname, "source": source, "line": start,
             "source_line": first}  # fmt: skip
 
 
@@ -262,10 +263,9 @@ def _qualnames(path):
     if path not in _QUALNAMES:
         names = _QUALNAMES[path] = {}
         try:
-            tree = ast.parse("".join(linecache.getlines(path)))
+            todo = [(ast.parse("".join(linecache.getlines(path))), "")]
         except (SyntaxError, ValueError):
-            return names
-        todo = [(tree, "")]
+            todo = []
         while todo:
             node, prefix = todo.pop()
             for child in ast.iter_child_nodes(node):
@@ -342,7 +342,7 @@ def run_script(tracer, opts):
     try:
         runpy.run_path(path, run_name="__main__")
     except SystemExit as exc:
-        return {"exit_code": exc.code if isinstance(exc.code, int) else 1}
+        return {"exit_code": exc.code if isinstance(exc.code, int) else int(exc.code is not None)}
     finally:
         sys.settrace(None)
     return {"exit_code": 0}

@@ -319,9 +319,9 @@ def test_the_repositorys_own_repr_is_not_called(tmp_path: Path) -> None:
     (tmp_path / "prog.py").write_text(
         "class Box:\n    calls = 0\n\n    def __repr__(self):\n        Box.calls += 1\n"
         "        return 'Box()'\n\n\ndef use(box):\n    return box\n\n\n"
-        "use(Box())\nassert Box.calls == 0, Box.calls\n"
+        "use(Box())\nb = Box()\nb.items = [1, 'a']\nuse(b)\nassert Box.calls == 0, Box.calls\n"
     )
     records, summary = run_tracer(tmp_path, "script", "prog.py")
     assert summary["exit_code"] == 0
-    use = next(r for r in records if r["function"] == "use")
-    assert use["events"][0][1] == {"box": "<__main__.Box object>"}
+    first, second = (r["events"][0][1] for r in records if r["function"] == "use")
+    assert first == {"box": "Box()"} and second == {"box": "Box(items=[1, 'a'])"}
