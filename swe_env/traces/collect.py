@@ -207,7 +207,9 @@ def _prepare(sb: Any, task: TaskSpec, state: State) -> None:
     work = f"/tmp/.trace-prep-{secrets.token_hex(6)}"
     sb.run(f"mkdir -m 700 {work}")
     try:
-        if state == "gold" and task.gold_patch and not _apply(sb, work, task.gold_patch, grade_):
+        if state == "gold" and not task.gold_patch:
+            raise TraceError("the task has no gold patch: its gold state cannot be traced")
+        if state == "gold" and not _apply(sb, work, task.gold_patch, grade_):
             raise TraceError(f"the gold patch does not apply: {grade_.apply_log[-1000:]}")
         if not _add_hidden_tests(sb, work, task, grade_):
             raise TraceError(grade_.error or "the hidden tests could not be added")
