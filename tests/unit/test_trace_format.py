@@ -325,3 +325,15 @@ def test_the_repositorys_own_repr_is_not_called(tmp_path: Path) -> None:
     assert summary["exit_code"] == 0
     first, second = (r["events"][0][1] for r in records if r["function"] == "use")
     assert first == {"box": "Box()"} and second == {"box": "Box(items=[1, 'a'])"}
+
+
+def test_a_generator_left_suspended_is_written_unfinished(tmp_path: Path) -> None:
+    source = "def count():\n    n = 0\n    while True:\n        yield n\n        n += 1\n\n"
+    (tmp_path / "prog.py").write_text(source + "g = count()\nnext(g)\nnext(g)\n")
+    records, _ = run_tracer(tmp_path, "script", "prog.py")
+    count = next(r for r in records if r["function"] == "count")
+    assert count["truncated"] == ["unfinished"]
+    assert [e[0] for e in count["events"]] == [
+        "call", "line", "line", "line", "return", "call", "line", "line", "line", "return"
+    ]  # fmt: skip
+    assert count["events"][-1] == ["return", None, "        yield n", "1"]
