@@ -10,7 +10,17 @@ import sys
 
 import typer
 
-from swe_env.cli import factory, images, rollout, run, sandbox, serve, tasks, trajectories
+from swe_env.cli import (
+    factory,
+    images,
+    rollout,
+    run,
+    sandbox,
+    serve,
+    tasks,
+    traces,
+    trajectories,
+)
 from swe_env.cli.common import console
 from swe_env.errors import SweEnvError
 
@@ -30,6 +40,7 @@ app.command()(serve.serve)
 tasks.tasks_app.command("env")(factory.tasks_env)
 tasks.tasks_app.command("mutate")(factory.tasks_mutate)
 app.add_typer(tasks.tasks_app, name="tasks")
+app.add_typer(traces.app, name="traces")
 
 
 def main() -> None:  # pragma: no cover - console entry point

@@ -54,13 +54,14 @@ class Rule:
 FLOORS = (
     ("swe_env.cli", "swe_env.integrations", "swe_env.factory"),
     ("swe_env.rollout", "swe_env.server"),
-    ("swe_env.env", "swe_env.env_fork"),
-    ("swe_env.tools", "swe_env.images", "swe_env.tasks", "rewards"),
+    ("swe_env.env", "swe_env.env_fork", "swe_env.traces.trace_env"),
+    ("swe_env.tools", "swe_env.images", "swe_env.tasks", "rewards", "swe_env.traces.collect"),
+    ("swe_env.traces.format", "swe_env.traces.tracer"),
     ("swe_env.sandbox",),
 )
 """'Imports point one way, down the flow': cli and the trainer adapters -> rollout and
-server -> env -> tools,
-images, tasks and rewards -> sandbox. A floor never reaches a floor above it."""
+server -> env (and the Trace env) -> tools, images, tasks, rewards (and the trace collector)
+-> the trace format and tracer -> sandbox. A floor never reaches a floor above it."""
 
 SHARED = ("swe_env.patch", "swe_env.errors", "swe_env.retry")
 
