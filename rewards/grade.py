@@ -180,7 +180,7 @@ def _grade_in(sb, task: TaskSpec, patch, image: str, timeout, grade_: Grade, sta
     sb.run(f"mkdir -m 711 {work}")
     hardened = _hardened(task)
     plugins = harness.env_plugins(sb, image) if hardened else []
-    if patch.strip() and not _apply(sb, work, patch, grade_):
+    if patch.strip() and not apply_in(sb, work, patch, grade_):
         grade_.status = "patch_failed"
         return
     timings["apply"] = time.monotonic() - started - timings["start"]
@@ -188,7 +188,7 @@ def _grade_in(sb, task: TaskSpec, patch, image: str, timeout, grade_: Grade, sta
     # Source is the truth: a compiled cache from the patch (an unchecked-hash .pyc runs
     # whatever it was compiled from) must not stand in for the files the tests read.
     sb.run(f"cd {REPO} && {_PURGE_BYTECODE}", timeout=120)
-    if not _add_hidden_tests(sb, work, task, grade_):
+    if not add_hidden_tests(sb, work, task, grade_):
         return
     t0 = time.monotonic()
     if hardened:
@@ -261,7 +261,8 @@ def _fail_all(grade_: Grade, task: TaskSpec, timings: dict[str, float]) -> Grade
     return grade_
 
 
-def _apply(sb, work: str, patch: str, grade_: Grade) -> bool:
+def apply_in(sb, work: str, patch: str, grade_: Grade) -> bool:
+    """Apply ``patch`` in ``sb`` through the fallback chain; False (noted) if none takes."""
     path = f"{work}/submitted.patch"
     data = patch if patch.endswith("\n") else patch + "\n"
     sb.write_file(path, data.encode("utf-8", errors="surrogateescape"))
@@ -315,7 +316,8 @@ def _pytest_config_changed(sb) -> bool:
         return True
 
 
-def _add_hidden_tests(sb, work: str, task: TaskSpec, grade_: Grade) -> bool:
+def add_hidden_tests(sb, work: str, task: TaskSpec, grade_: Grade) -> bool:
+    """Write the hidden tests into ``sb`` (and apply the test patch); False if it fails."""
     for rel, content in task.hidden_tests.items():
         sb.write_file(f"{REPO}/{rel}", content.encode())
     if task.test_patch:

@@ -31,7 +31,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from rewards.grade import REPO, Grade, _add_hidden_tests, _apply
+from rewards.grade import REPO, Grade, add_hidden_tests, apply_in
 from swe_env.errors import SweEnvError
 from swe_env.images.build import instance_tag
 from swe_env.sandbox.config import DockerSandboxConfig
@@ -209,9 +209,9 @@ def _prepare(sb: Any, task: TaskSpec, state: State) -> None:
     try:
         if state == "gold" and not task.gold_patch:
             raise TraceError("the task has no gold patch: its gold state cannot be traced")
-        if state == "gold" and not _apply(sb, work, task.gold_patch, grade_):
+        if state == "gold" and not apply_in(sb, work, task.gold_patch, grade_):
             raise TraceError(f"the gold patch does not apply: {grade_.apply_log[-1000:]}")
-        if not _add_hidden_tests(sb, work, task, grade_):
+        if not add_hidden_tests(sb, work, task, grade_):
             raise TraceError(grade_.error or "the hidden tests could not be added")
     finally:
         sb.run(f"rm -rf {work}", timeout=60)
