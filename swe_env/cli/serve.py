@@ -54,8 +54,12 @@ def serve(
     access_log: Annotated[
         bool, typer.Option(help="Log every request (off: steps are many and fast).")
     ] = False,
+    view: Annotated[
+        list[Path] | None,
+        typer.Option(help="A run dir the viewer at /ui shows beside the live episodes (repeat)."),
+    ] = None,
 ) -> None:
-    """Serve episodes over HTTP (OpenAPI docs at /docs).
+    """Serve episodes over HTTP (OpenAPI docs at /docs; the trajectory viewer at /ui).
 
     Every request but GET /healthz and the docs needs `Authorization: Bearer <token>`.
     It listens first; then it removes containers that a dead earlier run of the same
@@ -63,6 +67,7 @@ def serve(
     SIGINT/SIGTERM it removes its own.
     """
     from swe_env.server import ServerConfig
+    from swe_env.viewer.source import open_run
 
     try:
         token, source = read_token(token_file)
@@ -76,7 +81,10 @@ def serve(
             max_body_bytes=int(max_body_mb * 1024 * 1024),
             service_name=service_name,
             request_timeout=request_timeout,
+            ui_runs=list(view or []),
         )
+        for path in view or []:
+            open_run(path)  # a path that holds no run stops here, in one line
         listener = listen(host, port)
     except (ValueError, OSError) as exc:
         fail(exc)
@@ -84,7 +92,7 @@ def serve(
         console.print(f"[bold]token:[/] {token}  (set SWE_ENV_TOKEN or --token-file to choose)")
     else:
         console.print(f"token from {source}")
-    console.print(f"serving on http://{host}:{port} (docs at /docs)")
+    console.print(f"serving on http://{host}:{port} (docs at /docs, viewer at /ui)")
     run_server(config, listener, log_level=log_level, access_log=access_log)
 
 

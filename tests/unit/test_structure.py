@@ -55,7 +55,7 @@ FLOORS = (
     ("swe_env.cli", "swe_env.integrations", "swe_env.factory"),
     ("swe_env.rollout", "swe_env.server"),
     ("swe_env.env", "swe_env.env_fork"),
-    ("swe_env.tools", "swe_env.images", "swe_env.tasks", "rewards"),
+    ("swe_env.tools", "swe_env.images", "swe_env.tasks", "rewards", "swe_env.viewer"),
     ("swe_env.sandbox",),
 )
 """'Imports point one way, down the flow': cli and the trainer adapters -> rollout and
@@ -104,6 +104,12 @@ RULES = (
         ("swe_env.env", "swe_env.client", "swe_env.rollout", "swe_env.server", "swe_env.cli"),
     ),
     Rule("tasks are data, and import no sandbox", ("swe_env.tasks",), ("swe_env.sandbox",)),
+    Rule(
+        "the viewer reads run records only: no Docker, no sandbox, no environment",
+        ("swe_env.viewer",),
+        ("docker", "swe_env.sandbox", "swe_env.env", "swe_env.tools", "swe_env.images"),
+        only=("swe_env.viewer", *SHARED),
+    ),
     Rule(
         "the remote client imports no Docker, tools or tasks",
         ("swe_env.client",),
