@@ -11,6 +11,7 @@ reads one row group.
 from __future__ import annotations
 
 import json
+import re
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -155,9 +156,11 @@ class JsonlRun:
         start = self._indexed
         added = False
         for line in block.splitlines(keepends=True):
-            rec = _parse(line)
-            if rec is not None:
-                self._all.append(entry_of(rec, start, len(line)))
+            entry = _quick_entry(line, start)
+            if entry is None and (rec := _parse(line)) is not None:
+                entry = entry_of(rec, start, len(line))
+            if entry is not None:
+                self._all.append(entry)
                 added = True
             start += len(line)
         self._indexed = start
@@ -187,6 +190,32 @@ class JsonlRun:
                     found.add(wanted[offset])
                 offset += len(line)
         return found
+
+
+HEAD = re.compile(rb'\{"episode_id":"([^"\\]*)","task_id":("(?:[^"\\]|\\.)*"),"sample":(-?\d+),')
+TAIL = b',"reward":'
+
+
+def _quick_entry(line: bytes, where: int) -> Entry | None:
+    """The entry of a line :class:`~swe_env.rollout.trajectory.TrajectoryWriter` wrote,
+    without parsing its messages and steps (the bulk of it): the ids lead the line, and
+    the numbers follow the steps from ``"reward"`` on. The tail parses only if that
+    ``"reward"`` is the top-level one (a nested one leaves brackets unbalanced); anything
+    else returns None and the line is parsed whole."""
+    head = HEAD.match(line)
+    cut = line.rfind(TAIL)
+    if head is None or cut < 0:
+        return None
+    try:
+        tail = json.loads(b"{" + line[cut + 1 :])
+        task_id = json.loads(head.group(2))
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return None
+    if not isinstance(tail, dict) or "turns" not in tail or not tail.get("usage"):
+        return None  # no summed usage: the steps' counts are needed
+    tail.update(episode_id=head.group(1).decode(), task_id=task_id, sample=int(head.group(3)))
+    tail.setdefault("format_errors", 0)  # never counted from steps here: they are not read
+    return entry_of(tail, where, len(line))
 
 
 def _parse(line: bytes) -> dict[str, Any] | None:
