@@ -48,7 +48,8 @@ class Episode:
     """reward, and patch and grade once graded."""
 
     async def recorded(self, action: Any, pending: Awaitable[Any]) -> Any:
-        """Await a step's answer and append it to :attr:`history`."""
+        """Await a step's answer and append it to :attr:`history` (a step refused because
+        the episode is over is not one)."""
         started = time.perf_counter()
         reply = await pending
         step: dict[str, Any] = {"turn": len(self.history) + 1, "action": action}
@@ -60,6 +61,8 @@ class Episode:
             self.outcome |= {k: reply.info[k] for k in ("patch", "grade") if k in reply.info}
             if reply.info.get("truncation"):
                 self.outcome["truncation"] = reply.info["truncation"]
+        elif reply.kind in ("episode_over", "episode_failed"):
+            return reply  # refused: nothing ran
         else:
             step |= {"observation": f"{reply.kind}: {reply.message}", "ok": False}
             step["error_kind"] = reply.kind
