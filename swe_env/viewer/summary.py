@@ -11,7 +11,6 @@ from markupsafe import Markup, escape
 
 from swe_env.viewer.source import Entry
 
-STATUSES = ("any", "resolved", "unresolved", "infra_error", "truncated", "submitted")
 
 
 def _mean(values: list[float]) -> float:
@@ -65,17 +64,23 @@ def groups(entries: list[Entry]) -> list[Group]:
     return list(by_task.values())
 
 
+KEEP: dict[str, Callable[[Entry], bool]] = {
+    "any": lambda e: True,
+    "resolved": lambda e: e.status == "ok" and e.resolved,
+    "unresolved": lambda e: e.status == "ok" and not e.resolved,
+    "infra_error": lambda e: e.status != "ok",
+    "truncated": lambda e: e.status == "ok" and e.truncation is not None,
+    "submitted": lambda e: e.status == "ok" and e.terminated,
+}
+
+
+STATUSES = tuple(KEEP)
+
+
 def keep(entry: Entry, status: str) -> bool:
-    """Whether ``entry`` passes the status filter (one of :data:`STATUSES`)."""
-    ok = entry.status == "ok"
-    return {
-        "any": True,
-        "resolved": ok and entry.resolved,
-        "unresolved": ok and not entry.resolved,
-        "infra_error": not ok,
-        "truncated": ok and entry.truncation is not None,
-        "submitted": ok and entry.terminated,
-    }.get(status, True)
+    """Whether ``entry`` passes the status filter (one of :data:`STATUSES`; any other
+    keeps everything)."""
+    return KEEP.get(status, KEEP["any"])(entry)
 
 
 def select(
@@ -88,7 +93,10 @@ def select(
 ) -> list[Entry]:
     """The entries that pass the task substring, the status and the full-text filters."""
     task = task.strip().lower()
-    chosen = [e for e in entries if task in e.task_id.lower() and keep(e, status)]
+    wanted = KEEP.get(status, KEEP["any"])
+    if task or status != "any":
+        entries = [e for e in entries if task in e.task_id.lower() and wanted(e)]
+    chosen = entries
     if text.strip() and matching is not None:
         hits = matching(text.strip())
         chosen = [e for e in chosen if e.episode_id in hits]

@@ -51,6 +51,7 @@ class Pages:
     def __init__(self, runs: dict[str, Run], live: LiveSource | None, base: str) -> None:
         self.runs, self.live, self.base = runs, live, base.rstrip("/")
         self.env = _environment()
+        self._overviews: dict[str, tuple[list[Any], dict[str, Any]]] = {}
 
     def render(self, template: str, **context: Any) -> HTMLResponse:
         page = self.env.get_template(template)
@@ -64,9 +65,24 @@ class Pages:
         return run
 
     def index(self) -> HTMLResponse:
-        rows = [(name, summary.headline(run.entries())) for name, run in self.runs.items()]
+        rows = [(name, self.overview(name, run.entries())["head"]) for name, run in self.runs.items()]
         live = self.live.episodes() if self.live is not None else []
         return self.render("index.html", rows=rows, live_episodes=live)
+
+    def overview(self, name: str, entries: list[Any]) -> dict[str, Any]:
+        """The run's numbers, plots, groups and errors; computed again only when the run's
+        entries changed (its reader hands back the same list until then)."""
+        cached = self._overviews.get(name)
+        if cached is not None and cached[0] is entries:
+            return cached[1]
+        view = {
+            "head": summary.headline(entries),
+            "plots": summary.distributions(entries),
+            "mixed": [g for g in summary.groups(entries) if g.mixed],
+            "infra": [e for e in entries if e.status != "ok"],
+        }
+        self._overviews[name] = (entries, view)
+        return view
 
     def run_page(self, name: str, task: str, status: str, q: str, page: int) -> HTMLResponse:
         run = self.run(name)
@@ -76,10 +92,7 @@ class Pages:
             "run.html",
             name=name,
             path=str(run.path),
-            head=summary.headline(entries),
-            plots=summary.distributions(entries),
-            mixed=[g for g in summary.groups(entries) if g.mixed],
-            infra=[e for e in entries if e.status != "ok"],
+            **self.overview(name, entries),
             page=summary.paginate(chosen, page, PER_PAGE),
             filters={"task": task, "status": status, "q": q},
             statuses=summary.STATUSES,
