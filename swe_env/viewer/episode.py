@@ -4,6 +4,7 @@ patch as a coloured diff and the grade test by test."""
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import json
 import math
@@ -43,10 +44,8 @@ def _call(action: Any) -> tuple[str | None, Any]:
             action = function
         args = action.get("arguments", {})
         if isinstance(args, str):
-            try:
+            with contextlib.suppress(json.JSONDecodeError):
                 args = json.loads(args)
-            except json.JSONDecodeError:
-                pass
         return str(action.get("name") or "?"), args
     return None, action
 

@@ -12,7 +12,6 @@ from markupsafe import Markup, escape
 from swe_env.viewer.source import Entry
 
 
-
 def _mean(values: list[float]) -> float:
     return sum(values) / len(values) if values else 0.0
 
@@ -141,7 +140,7 @@ def histogram(values: Iterable[float], title: str, bins: int = 20, unit: str = "
     for i, c in enumerate(counts):
         h = (height * c / top) if top else 0
         lo = low + span * i / bins
-        tip = f"{lo:.4g}–{lo + span / bins:.4g}{unit}: {c}"
+        tip = f"{lo:.4g} to {lo + span / bins:.4g}{unit}: {c}"
         rects.append(
             f'<rect x="{i * bar + 1:.1f}" y="{pad + height - h:.1f}" width="{bar - 2:.1f}" '
             f'height="{h:.1f}"><title>{escape(tip)}</title></rect>'

@@ -65,7 +65,9 @@ class Pages:
         return run
 
     def index(self) -> HTMLResponse:
-        rows = [(name, self.overview(name, run.entries())["head"]) for name, run in self.runs.items()]
+        rows = [
+            (name, self.overview(name, run.entries())["head"]) for name, run in self.runs.items()
+        ]
         live = self.live.episodes() if self.live is not None else []
         return self.render("index.html", rows=rows, live_episodes=live)
 

@@ -24,7 +24,11 @@ class FakeEnv:
 
     def step(self, action: Any) -> tuple[str, float, bool, bool, dict]:
         if action == "submit":
-            info = {"ok": True, "patch": "+x", "grade": {"resolved": True, "tests": {"t": "PASSED"}}}
+            info = {
+                "ok": True,
+                "patch": "+x",
+                "grade": {"resolved": True, "tests": {"t": "PASSED"}},
+            }
             return "submitted", 1.0, True, False, info
         return f"ran {action!r}", 0.0, False, False, {"ok": True}
 

@@ -91,7 +91,7 @@ def test_headline_matches_the_stats_command() -> None:
 
 
 def test_a_path_without_a_run_is_one_clear_error(tmp_path: Path) -> None:
-    with pytest.raises(ValueError, match="no trajectories.jsonl"):
+    with pytest.raises(ValueError, match=r"no trajectories\.jsonl"):
         open_run(tmp_path)
     with pytest.raises(ValueError, match="no such run"):
         open_run(tmp_path / "missing")
@@ -101,7 +101,9 @@ def test_a_path_without_a_run_is_one_clear_error(tmp_path: Path) -> None:
 
 
 def test_edits_render_as_diffs_and_text_actions_as_text() -> None:
-    edit = action_view({"name": "edit", "arguments": {"path": "a.py", "old_str": "x", "new_str": "y"}})
+    edit = action_view(
+        {"name": "edit", "arguments": {"path": "a.py", "old_str": "x", "new_str": "y"}}
+    )
     assert ("del", "-x") in edit["diff"] and ("add", "+y") in edit["diff"]
     call = {"type": "function", "function": {"name": "bash", "arguments": '{"command": "ls"}'}}
     assert action_view(call)["args"] == [("command", "ls")]
@@ -120,8 +122,10 @@ def test_grade_rows_list_every_test_with_its_group() -> None:
     }
     rows = grade_rows(grade)
     assert [(r["test"], r["group"], r["good"]) for r in rows] == [
-        ("t1", "FAIL_TO_PASS", "passed"), ("t2", "FAIL_TO_PASS", "failed"), ("t3", "other", "other"),
-    ]  # fmt: skip
+        ("t1", "FAIL_TO_PASS", "passed"),
+        ("t2", "FAIL_TO_PASS", "failed"),
+        ("t3", "other", "other"),
+    ]
 
 
 def test_pages_answer_and_unknown_names_are_404(tmp_path: Path) -> None:
