@@ -80,6 +80,8 @@ def test_episode_page_shows_steps_diff_and_per_test_grade(viewer, page, shot) ->
         row = page.locator("#grade-tests tr", has_text=test)
         assert row.locator("td").nth(1).inner_text() == "FAIL_TO_PASS"
         assert row.locator(".badge").inner_text() == rec["grade"]["tests"][test]
+    timings = page.locator("#grade-timings").inner_text()
+    assert f"tests {rec['grade']['timings']['tests']:.2f}s" in timings
     shot(page, "episode")
     # A step's permalink lands on that step.
     page.goto(f"{page.url}#step-2")
