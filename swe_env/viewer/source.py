@@ -10,6 +10,7 @@ reads one row group.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import threading
@@ -132,8 +133,9 @@ class JsonlRun:
             self._all, self._kept, self._indexed, self._identity = [], [], 0, identity
 
     def refresh(self) -> None:
-        """Index the lines written since the last look (a torn last line waits)."""
-        with self._lock:
+        """Index the lines written since the last look (a torn last line waits). A file
+        that went away (a rerun about to write it again) keeps the last index."""
+        with self._lock, contextlib.suppress(FileNotFoundError):
             size = self.path.stat().st_size
             self._reset_if_replaced(size)
             if size == self._indexed and self._kept:
@@ -175,16 +177,19 @@ class JsonlRun:
         entry = self._by_id.get(episode_id)
         if entry is None:
             return None
-        with self.path.open("rb") as fh:
-            fh.seek(entry.where)
-            return _parse(fh.read(entry.size))
+        try:
+            with self.path.open("rb") as fh:
+                fh.seek(entry.where)
+                return _parse(fh.read(entry.size))
+        except FileNotFoundError:
+            return None
 
     def matching(self, text: str) -> set[str]:
         needle = text.lower().encode()
         wanted = {e.where: e.episode_id for e in self.entries()}
         found: set[str] = set()
         offset = 0
-        with self.path.open("rb") as fh:
+        with contextlib.suppress(FileNotFoundError), self.path.open("rb") as fh:
             for line in fh:
                 if offset in wanted and needle in line.lower():
                     found.add(wanted[offset])

@@ -54,6 +54,9 @@ def test_a_run_being_written_shows_new_lines_and_skips_a_torn_one(tmp_path: Path
     assert run.record(third["episode_id"])["task_id"] == third["task_id"]
     path.write_bytes(src[4])  # replaced (a rerun truncated it): indexed afresh
     assert [e.episode_id for e in run.entries()] == [json.loads(src[4])["episode_id"]]
+    path.unlink()  # gone for a moment: the last index stays, its records are gone
+    assert len(run.entries()) == 1 and run.matching("synth") == set()
+    assert run.record(json.loads(src[4])["episode_id"]) is None
 
 
 def test_entries_keep_one_record_per_pair_like_the_exporter(tmp_path: Path) -> None:
