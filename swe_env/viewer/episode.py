@@ -162,9 +162,23 @@ def step_view(step: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def said(rec: dict[str, Any]) -> list[str]:
+    """What the model wrote each turn beside its tool call (reasoning, then text), in
+    the order of the assistant messages; empty where it wrote nothing."""
+    out = []
+    for msg in rec.get("messages") or []:
+        if msg.get("role") == "assistant":
+            parts = [msg.get("reasoning_content"), msg.get("content")]
+            out.append("\n\n".join(p for p in parts if isinstance(p, str) and p.strip()))
+    return out
+
+
 def episode_view(rec: dict[str, Any]) -> dict[str, Any]:
     """Everything the episode page shows of one trajectory record."""
     steps = [step_view(s) for s in rec.get("steps") or []]
+    for step, text in zip(steps, said(rec), strict=False):
+        if text and text != step["action"]["raw"]:
+            step["said"] = fold(text)
     grade = rec.get("grade") or None
     return {
         "rec": rec,

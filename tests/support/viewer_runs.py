@@ -75,7 +75,17 @@ def synthetic_record(index: int, samples: int, rng: random.Random) -> Trajectory
         sample=sample,
         policy="synthetic",
         model="tiny-test-model",
-        messages=[{"role": "user", "content": f"Fix add() in calc.py ({task})."}],
+        messages=[
+            {"role": "user", "content": f"Fix add() in calc.py ({task})."},
+            *(
+                m
+                for s in steps
+                for m in (
+                    {"role": "assistant", "content": f"Next, turn {s.turn}: {s.action['name']}."},
+                    {"role": "user", "content": s.observation},
+                )
+            ),
+        ],
         steps=steps,
         reward=1.0 if resolved else 0.0,
         resolved=resolved,

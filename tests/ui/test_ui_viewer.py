@@ -161,5 +161,7 @@ def test_logprob_heat_strip_where_recorded(tmp_path, page) -> None:
         assert strips.count() == len(with_lp["steps"])
         cells = strips.first.locator("rect").count()
         assert cells == len(with_lp["steps"][0]["logprobs"])
+        said = page.locator("section.step .said pre").all_inner_texts()
+        assert said == [f"Next, turn {s['turn']}: {s['action']['name']}." for s in with_lp["steps"]]
         page.goto(f"{server.url}/run/lp/episode/{without['episode_id']}")
         assert page.locator("svg.heat").count() == 0
