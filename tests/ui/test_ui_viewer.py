@@ -53,6 +53,15 @@ def test_runs_page_shows_the_counts_of_the_fixture_run(viewer, page, shot) -> No
     assert card(page, "resolved") == "0"
     assert page.locator("#episode-list .badge.warn", has_text="max_turns").count() == 6
 
+    # The two runs side by side: the same three tasks, resolved in one run only.
+    page.goto(f"{viewer.url}/")
+    page.click("text=side by side")
+    page.wait_for_url("**/compare?a=demo-replay&b=demo-replay-3turns")
+    assert page.locator("#compare tbody tr.differs").count() == 3
+    first = page.locator("#compare tbody tr").first.locator("td").all_inner_texts()
+    assert first[1].endswith("1/1") and first[4].endswith("0/2")
+    shot(page, "compare-fixtures")
+
 
 def test_episode_page_shows_steps_diff_and_per_test_grade(viewer, page, shot) -> None:
     rec = next(r for r in records(RUN) if "textkit" in r["task_id"])
