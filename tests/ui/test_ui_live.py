@@ -69,7 +69,7 @@ def test_a_live_episode_appears_while_it_runs(service, page, shot) -> None:
         try:
             # No reload: the page refreshes itself and the new episode shows up.
             row = page.locator("#live tr.live-row", has_text=eid[:12])
-            row.wait_for(timeout=30_000)
+            row.wait_for(timeout=60_000)
             assert "running" in row.inner_text()
             shot(page, "live-list")
             row.locator("a").click()
@@ -79,7 +79,7 @@ def test_a_live_episode_appears_while_it_runs(service, page, shot) -> None:
             assert page.locator("section.step").count() == 0
             step = client.post(f"/v1/episodes/{eid}/step", json={"action": bash("ls")})
             assert step.status_code == 200, step.text
-            page.locator("#step-1").wait_for(timeout=30_000)
+            page.locator("#step-1").wait_for(timeout=60_000)
             assert "textkit" in page.locator("#step-1 .observation").inner_text()
             assert page.locator("#step-1 .tool").inner_text() == "bash"
             shot(page, "live-episode")
