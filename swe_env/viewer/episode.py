@@ -85,12 +85,17 @@ def fold(text: str) -> dict[str, Any]:
     return {"text": text, "long": long, "lines": lines, "chars": len(text), "preview": preview}
 
 
-def heat_strip(tokens: list[str] | None, logprobs: list[float] | None) -> Markup | None:
+def heat_strip(
+    tokens: list[str] | None,
+    logprobs: list[float] | None,
+    top: list[dict[str, float]] | None = None,
+) -> Markup | None:
     """The completion's tokens coloured by probability (red: unlikely), as inline SVG;
-    each cell's tooltip names the token and its logprob."""
+    each cell's tooltip names the token, its logprob and the likeliest alternatives."""
     if not logprobs:
         return None
     tokens = tokens or [""] * len(logprobs)
+    top = top or []
     shown = logprobs[:HEAT_MAX]
     cell, per_row = 6, 120
     rows = -(-len(shown) // per_row)
@@ -104,6 +109,9 @@ def heat_strip(tokens: list[str] | None, logprobs: list[float] | None) -> Markup
         hue = int(120 * p)  # 0 red .. 120 green
         tok = tokens[i] if i < len(tokens) else ""
         tip = f"{tok!r} logprob {float(lp or 0):.3f} (p={p:.2f})"
+        if i < len(top) and isinstance(top[i], dict):
+            best = sorted(top[i].items(), key=lambda kv: -kv[1])[:3]
+            tip += "; top: " + ", ".join(f"{t!r} {v:.2f}" for t, v in best)
         parts.append(
             f'<rect x="{(i % per_row) * cell}" y="{(i // per_row) * cell}" width="{cell}" '
             f'height="{cell}" fill="hsl({hue},70%,50%)"><title>{escape(tip)}</title></rect>'
@@ -156,7 +164,7 @@ def step_view(step: dict[str, Any]) -> dict[str, Any]:
         "completion_tokens": usage.get("completion_tokens")
         or (len(step["token_ids"]) if step.get("token_ids") else None),
         "finish_reason": step.get("finish_reason"),
-        "heat": heat_strip(step.get("tokens"), logprobs),
+        "heat": heat_strip(step.get("tokens"), logprobs, step.get("top_logprobs")),
         "n_logprobs": len(logprobs or []),
         "mean_logprob": sum(logprobs) / len(logprobs) if logprobs else None,
     }

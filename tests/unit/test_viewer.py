@@ -11,7 +11,7 @@ from support.viewer_runs import synthetic_record, write_synthetic_run
 
 from swe_env.rollout.export import read_trajectories, stats, write_parquet
 from swe_env.viewer import summary
-from swe_env.viewer.episode import action_view, diff_lines, fold, grade_rows
+from swe_env.viewer.episode import action_view, diff_lines, fold, grade_rows, heat_strip
 from swe_env.viewer.source import JsonlRun, _parse, _quick_entry, entry_of, open_run
 from swe_env.viewer.web import create_viewer_app
 
@@ -143,3 +143,12 @@ def test_pages_answer_and_unknown_names_are_404(tmp_path: Path) -> None:
     assert client.get("/live").status_code == 404
     assert client.get("/static/../web.py").status_code == 404
     assert client.get("/run/demo-replay", params={"page": 0}).status_code == 422
+
+
+def test_the_heat_strip_colours_tokens_by_probability() -> None:
+    strip = str(heat_strip(["a", "<b>"], [0.0, -5.0], [{"a": 0.0, "z": -3.0}, {}]))
+    assert strip.count("<rect") == 2
+    assert "hsl(120," in strip and "hsl(0," in strip  # p=1 green, p=0.007 red
+    assert "top: &#39;a&#39; 0.00, &#39;z&#39; -3.00" in strip
+    assert "<b>" not in strip.replace("<rect", "")  # token text is escaped
+    assert heat_strip(None, None) is None
