@@ -20,6 +20,7 @@ from swe_env.cli import (
     tasks,
     traces,
     trajectories,
+    view,
 )
 from swe_env.cli.common import console
 from swe_env.errors import SweEnvError
@@ -37,6 +38,7 @@ app.command()(rollout.rollout)
 app.command()(run.run)
 app.command()(run.evaluate)
 app.command()(serve.serve)
+app.command()(view.view)
 tasks.tasks_app.command("env")(factory.tasks_env)
 tasks.tasks_app.command("mutate")(factory.tasks_mutate)
 app.add_typer(tasks.tasks_app, name="tasks")

@@ -26,6 +26,34 @@ def read_token(token_file: Path | None) -> tuple[str, str]:
     return secrets.token_urlsafe(32), "generated"
 
 
+ViewOpt = Annotated[
+    list[Path] | None,
+    typer.Option(help="A run dir the viewer at /ui shows beside the live episodes (repeat)."),
+]
+
+
+def ui_runs(paths: list[Path] | None) -> list[Path]:
+    """``paths``, each checked to hold a run.
+
+    Raises:
+        ValueError: one holds no run (one line that says which).
+    """
+    from swe_env.viewer.source import open_run
+
+    for path in paths or []:
+        open_run(path)
+    return list(paths or [])
+
+
+def announce(token: str, source: str, host: str, port: int) -> None:
+    """Print where the token came from (the token itself when generated) and the URLs."""
+    if source == "generated":
+        console.print(f"[bold]token:[/] {token}  (set SWE_ENV_TOKEN or --token-file to choose)")
+    else:
+        console.print(f"token from {source}")
+    console.print(f"serving on http://{host}:{port} (docs at /docs, the viewer at /ui)")
+
+
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
@@ -54,8 +82,9 @@ def serve(
     access_log: Annotated[
         bool, typer.Option(help="Log every request (off: steps are many and fast).")
     ] = False,
+    view: ViewOpt = None,
 ) -> None:
-    """Serve episodes over HTTP (OpenAPI docs at /docs).
+    """Serve episodes over HTTP (OpenAPI docs at /docs; the trajectory viewer at /ui).
 
     Every request but GET /healthz and the docs needs `Authorization: Bearer <token>`.
     It listens first; then it removes containers that a dead earlier run of the same
@@ -76,15 +105,12 @@ def serve(
             max_body_bytes=int(max_body_mb * 1024 * 1024),
             service_name=service_name,
             request_timeout=request_timeout,
+            ui_runs=ui_runs(view),
         )
         listener = listen(host, port)
     except (ValueError, OSError) as exc:
         fail(exc)
-    if source == "generated":
-        console.print(f"[bold]token:[/] {token}  (set SWE_ENV_TOKEN or --token-file to choose)")
-    else:
-        console.print(f"token from {source}")
-    console.print(f"serving on http://{host}:{port} (docs at /docs)")
+    announce(token, source, host, port)
     run_server(config, listener, log_level=log_level, access_log=access_log)
 
 

@@ -27,6 +27,7 @@ from swe_env.server.metrics import Metrics
 from swe_env.server.models import ServiceError
 from swe_env.server.nemo_gym import nemo_gym_routes
 from swe_env.server.routes import api_routes, open_routes
+from swe_env.server.ui import mount_ui
 
 log = logging.getLogger(__name__)
 
@@ -80,6 +81,7 @@ def create_app(
     app.include_router(open_routes)
     app.include_router(api_routes)
     app.include_router(nemo_gym_routes)
+    mount_ui(app, token, config.ui_runs)
     return app
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 from swe_env.sandbox.config import DockerSandboxConfig
@@ -56,6 +58,9 @@ class ServerConfig(BaseModel):
     host); those of a live service, or of another host, are left alone."""
     workers: int | None = Field(None, ge=1)
     """Threads for blocking Docker work (default: max_episodes + max_grades + 4)."""
+    ui_runs: list[Path] = Field(default_factory=list)
+    """Run directories (or JSONL / Parquet files) the viewer under ``/ui`` shows beside
+    the live episodes."""
     sandbox: DockerSandboxConfig = Field(default_factory=DockerSandboxConfig)
     """Sandbox settings of every episode; clients may change only command_timeout,
     max_output_bytes and env."""

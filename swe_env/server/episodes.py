@@ -284,7 +284,7 @@ class EpisodeManager:
         if self.closing:
             await self.run(close_quietly, env)
             raise shutting_down()
-        ep = Episode(eid, env, str(info.get("task_id", options["task_id"] or "")))
+        ep = Episode(eid, env, str(info.get("task_id", options["task_id"] or "")), statement=obs)
         self.episodes[eid] = ep
         self.metrics.episodes.labels(event="created").inc()
         return EpisodeCreated(episode_id=eid, observation=obs, info=info)
@@ -309,7 +309,7 @@ class EpisodeManager:
                     raise key_reused(key)
                 replayed = True
             else:
-                reply = await self._step_locked(ep, action)
+                reply = await ep.recorded(action, self._step_locked(ep, action))
                 replayed = False
                 if key is not None:
                     ep.replies[key] = (digest, reply)

@@ -15,6 +15,11 @@ from swe_env.server.models import ServiceError
 
 OPEN_PATHS = frozenset({"/healthz", "/docs", "/docs/oauth2-redirect", "/redoc", "/openapi.json"})
 """Paths answered without a token: the health check (for orchestrators) and the API docs."""
+UI = "/ui"
+UI_OPEN = ("/ui/login", "/ui/static/")
+"""The viewer's sign-in form and its style sheet, open; its other pages take the token
+from the bearer header or from the cookie the form sets."""
+UI_COOKIE = b"swe_env_token"
 
 Scope = dict[str, Any]
 Receive = Callable[[], Any]
@@ -48,11 +53,25 @@ class Guard:
         self.on_error = on_error
 
     def _authorized(self, scope: Scope) -> bool:
-        if self.expected is None or scope["path"] in OPEN_PATHS:
+        path = scope["path"]
+        if self.expected is None or path in OPEN_PATHS or path.startswith(UI_OPEN):
             return True
+        ui = path == UI or path.startswith(UI + "/")
         for name, value in scope["headers"]:
             if name == b"authorization":
                 return hmac.compare_digest(value, self.expected)
+            if ui and name == b"cookie" and self._cookie_matches(value):
+                return True
+        return False
+
+    def _cookie_matches(self, header: bytes) -> bool:
+        """Whether the viewer's cookie (set by ``/ui/login``) holds the token."""
+        assert self.expected is not None
+        token = self.expected.removeprefix(b"Bearer ")
+        for part in header.split(b";"):
+            name, _, value = part.strip().partition(b"=")
+            if name == UI_COOKIE and hmac.compare_digest(value, token):
+                return True
         return False
 
     def _too_large(self) -> ServiceError:
@@ -66,6 +85,11 @@ class Guard:
             return
         if not self._authorized(scope):
             self.on_error("unauthorized")
+            if scope["path"] == UI or scope["path"].startswith(UI + "/"):
+                headers = [(b"location", b"/ui/login"), (b"content-length", b"0")]
+                await send({"type": "http.response.start", "status": 303, "headers": headers})
+                await send({"type": "http.response.body", "body": b""})
+                return
             error = ServiceError(
                 401,
                 "unauthorized",

@@ -8,6 +8,7 @@ import json
 import logging
 import time
 from collections import OrderedDict
+from collections.abc import Awaitable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any
@@ -39,6 +40,34 @@ class Episode:
     """Idempotency-Key -> (fingerprint of the request, its answer)."""
     closed: bool = False
     freed: bool = False
+    statement: str = ""
+    """The observation of the reset: the problem statement and the tool instructions."""
+    history: list[dict[str, Any]] = field(default_factory=list)
+    """The steps so far, as trajectory steps (the viewer's live pages show them)."""
+    outcome: dict[str, Any] = field(default_factory=dict)
+    """reward, and patch and grade once graded."""
+
+    async def recorded(self, action: Any, pending: Awaitable[Any]) -> Any:
+        """Await a step's answer and append it to :attr:`history` (a step refused because
+        the episode is over is not one)."""
+        started = time.perf_counter()
+        reply = await pending
+        step: dict[str, Any] = {"turn": len(self.history) + 1, "action": action}
+        step["tool_seconds"] = time.perf_counter() - started
+        if isinstance(reply, StepResult):
+            step |= {"observation": reply.observation, "ok": bool(reply.info.get("ok", True))}
+            step["error_kind"] = reply.info.get("error_kind")
+            self.outcome["reward"] = reply.reward
+            self.outcome |= {k: reply.info[k] for k in ("patch", "grade") if k in reply.info}
+            if reply.info.get("truncation"):
+                self.outcome["truncation"] = reply.info["truncation"]
+        elif reply.kind in ("episode_over", "episode_failed"):
+            return reply  # refused: nothing ran
+        else:
+            step |= {"observation": f"{reply.kind}: {reply.message}", "ok": False}
+            step["error_kind"] = reply.kind
+        self.history.append(step)
+        return reply
 
     def state(self) -> EpisodeState:
         return EpisodeState(

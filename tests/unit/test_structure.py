@@ -55,7 +55,14 @@ FLOORS = (
     ("swe_env.cli", "swe_env.integrations", "swe_env.factory"),
     ("swe_env.rollout", "swe_env.server"),
     ("swe_env.env", "swe_env.env_fork", "swe_env.traces.trace_env"),
-    ("swe_env.tools", "swe_env.images", "swe_env.tasks", "rewards", "swe_env.traces.collect"),
+    (
+        "swe_env.tools",
+        "swe_env.images",
+        "swe_env.tasks",
+        "rewards",
+        "swe_env.traces.collect",
+        "swe_env.viewer",
+    ),
     ("swe_env.traces.format", "swe_env.traces.tracer"),
     ("swe_env.sandbox",),
 )
@@ -105,6 +112,12 @@ RULES = (
         ("swe_env.env", "swe_env.client", "swe_env.rollout", "swe_env.server", "swe_env.cli"),
     ),
     Rule("tasks are data, and import no sandbox", ("swe_env.tasks",), ("swe_env.sandbox",)),
+    Rule(
+        "the viewer reads run records only: no Docker, no sandbox, no environment",
+        ("swe_env.viewer",),
+        ("docker", "swe_env.sandbox", "swe_env.env", "swe_env.tools", "swe_env.images"),
+        only=("swe_env.viewer", *SHARED),
+    ),
     Rule(
         "the remote client imports no Docker, tools or tasks",
         ("swe_env.client",),
