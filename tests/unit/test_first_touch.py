@@ -1,0 +1,98 @@
+"""A new user's first touch: ``import swe_env``, then ``gymnasium.make`` of every id the
+package registers, and ``swe-env --version``."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import gymnasium
+import pytest
+from typer.testing import CliRunner
+
+import swe_env
+
+ROOT = Path(__file__).resolve().parents[2]
+REGISTERED = sorted(env_id for env_id in gymnasium.registry if env_id.startswith("swe_env/"))
+
+
+def fresh_python(code: str) -> str:
+    done = subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(code)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def test_import_swe_env_registers_every_id_and_loads_nothing_heavy() -> None:
+    out = json.loads(
+        fresh_python(
+            """
+            import json, sys
+            import swe_env, gymnasium
+            print(json.dumps({
+                "ids": sorted(i for i in gymnasium.registry if i.startswith("swe_env/")),
+                "heavy": sorted(m for m in ("docker", "swe_env.env", "swe_env.tools",
+                                            "swe_env.sandbox", "ray", "fastapi")
+                                if m in sys.modules),
+            }))
+            """
+        )
+    )
+    assert "swe_env/SWE-v0" in out["ids"]
+    assert set(swe_env.ENVS) <= set(out["ids"])
+    assert out["heavy"] == []
+
+
+def test_every_id_of_the_package_is_registered_here() -> None:
+    assert "swe_env/SWE-v0" in REGISTERED
+    assert set(swe_env.ENVS) <= set(REGISTERED)
+
+
+@pytest.mark.parametrize("env_id", REGISTERED)
+def test_gymnasium_make_works_after_import_swe_env(env_id: str) -> None:
+    """No arguments: the defaults (the demo suite) must make a working environment;
+    making one starts no container (that waits for reset)."""
+    env = gymnasium.make(env_id)
+    try:
+        assert isinstance(env.unwrapped, gymnasium.Env)
+        assert env.spec is not None and env.spec.id == env_id
+        assert env.observation_space is not None and env.action_space is not None
+    finally:
+        env.close()
+
+
+def test_make_in_a_fresh_process_needs_only_import_swe_env() -> None:
+    out = fresh_python(
+        """
+        import gymnasium, swe_env
+        env = gymnasium.make("swe_env/SWE-v0", suite="demo", max_turns=3)
+        print(type(env.unwrapped).__name__, env.unwrapped.config.max_turns)
+        env.close()
+        """
+    )
+    assert out.split() == ["SWEEnv", "3"]
+
+
+def test_register_envs_is_idempotent() -> None:
+    spec = gymnasium.spec("swe_env/SWE-v0")
+    swe_env.register_envs()
+    assert gymnasium.spec("swe_env/SWE-v0") is spec
+    assert spec.entry_point == swe_env.ENVS["swe_env/SWE-v0"]
+
+
+def test_version_flag() -> None:
+    from swe_env.cli import app
+
+    result = CliRunner().invoke(app, ["--version"])
+    assert result.exit_code == 0
+    assert result.stdout.strip() == f"swe-env {swe_env.__version__}"
