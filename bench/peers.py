@@ -91,6 +91,8 @@ def per_command(contestants: list[Contestant], rounds: int) -> dict[str, dict]:
     returned: dict[str, dict[str, dict]] = {c.name: {} for c in contestants}
     for r in range(rounds):
         order = contestants[r % len(contestants) :] + contestants[: r % len(contestants)]
+        if r % 10 == 0:
+            print(f"commands: round {r + 1}/{rounds}", file=sys.stderr, flush=True)
         for contestant in order:
             for label, command in COMMANDS.items():
                 seconds, output, code = contestant.cmd(command)
@@ -112,6 +114,7 @@ def lifecycle(contestants: list[Contestant], rounds: int) -> dict[str, dict]:
     stops: dict[str, list[float]] = {c.name: [] for c in contestants}
     for r in range(rounds):
         order = contestants[r % len(contestants) :] + contestants[: r % len(contestants)]
+        print(f"start and teardown: round {r + 1}/{rounds}", file=sys.stderr, flush=True)
         for contestant in order:
             starts[contestant.name].append(contestant.start())
             stops[contestant.name].append(contestant.stop())
@@ -172,14 +175,20 @@ def main() -> None:
     started = time.monotonic()
     record = run(args.rounds, args.life_rounds)
     record["seconds"] = round(time.monotonic() - started)
+    ours = record["results"]["swe-env"]["commands"]["echo hi"]["median"]
+    peers = {p: record["results"][p]["commands"]["echo hi"]["median"] for p in PINS}
+    best = min(peers, key=peers.__getitem__)
+    record["summary"] = {
+        "step_ms": ours,
+        "best_peer": best,
+        "best_peer_step_ms": peers[best],
+        "ratio": round(peers[best] / ours, 1),
+    }
     args.record.parent.mkdir(parents=True, exist_ok=True)
     args.record.write_text(json.dumps(record, indent=2) + "\n")
     print(render_table(record))
     if args.write_readme:
         write_readme(record)
-    ours = record["results"]["swe-env"]["commands"]["echo hi"]["median"]
-    peers = {p: record["results"][p]["commands"]["echo hi"]["median"] for p in PINS}
-    best = min(peers, key=peers.get)
     report("peers_step", ours, "ms", peers[best], peers[best] / ours, best_peer=best)
 
 

@@ -75,8 +75,15 @@ def render_table(record: dict) -> str:
         f"teardown; {machine['cpus']} cores, kernel {machine['kernel']}, Docker "
         f"{machine['docker']}, storage driver {machine['storage_driver']}, load "
         f"{machine['load_avg_1m']} at the start. The record: `bench/results/peers.json`.",
-        "The setups differ:",
     ]
+    if "summary" in record:
+        summary = record["summary"]
+        lines[-1] += (
+            f" An `echo hi` step: swe-env {_num(summary['step_ms'])} ms, the best peer "
+            f"({summary['best_peer']}) {_num(summary['best_peer_step_ms'])} ms: "
+            f"{summary['ratio']}x."
+        )
+    lines.append("The setups differ:")
     lines += [f"- {name}: {text}." for name, text in record["setups"].items()]
     return "\n".join(lines)
 

@@ -1,11 +1,15 @@
 """swe-env: software-engineering tasks as reinforcement-learning environments.
 
-Importing the package registers its Gymnasium ids (``swe_env/SWE-v0``), as Gymnasium's
-own ecosystem packages do, so that ``import swe_env`` then
-``gymnasium.make("swe_env/SWE-v0", suite="demo")`` works. Registration stores an
-entry-point string only: nothing of the environment, Docker or the tools is imported
-until ``gymnasium.make`` builds one. :func:`register_envs` registers again (idempotent).
+Importing the package registers its Gymnasium ids (:data:`ENVS`, ``swe_env/SWE-v0``), as
+Gymnasium's ecosystem packages do: ``import swe_env`` then
+``gymnasium.make("swe_env/SWE-v0", suite="demo")`` works. It stays light: each id is
+registered with an entry-point string (nothing of the environment, Docker or the tools
+loads before ``gymnasium.make``), and if Gymnasium itself is not imported yet (about
+0.1 to 0.7 s: it brings numpy), the registration waits until it is, whoever imports it.
+:func:`register_envs` registers at once (idempotent).
 """
+
+import sys
 
 __version__ = "0.1.0"
 
@@ -14,7 +18,7 @@ ENVS = {"swe_env/SWE-v0": "swe_env.env:SWEEnv"}
 
 
 def register_envs() -> None:
-    """Register every id of :data:`ENVS` with Gymnasium (idempotent)."""
+    """Register every id of :data:`ENVS` with Gymnasium (idempotent; imports gymnasium)."""
     import gymnasium
 
     for env_id, entry_point in ENVS.items():
@@ -22,4 +26,33 @@ def register_envs() -> None:
             gymnasium.register(env_id, entry_point=entry_point, disable_env_checker=True)
 
 
-register_envs()
+class _RegisterWhenGymnasiumLoads:
+    """A one-shot import hook: finds ``gymnasium`` as the other finders would, and has
+    :func:`register_envs` run right after the package's own code."""
+
+    def find_spec(self, name: str, path: object = None, target: object = None) -> object:
+        if name != "gymnasium":
+            return None
+        sys.meta_path.remove(self)
+        for finder in sys.meta_path:
+            spec = getattr(finder, "find_spec", lambda *a: None)(name, path, target)
+            if spec is not None:
+                break
+        else:
+            return None
+        loader = spec.loader
+        if loader is not None and hasattr(loader, "exec_module"):
+            run = loader.exec_module
+
+            def exec_module(module: object) -> None:
+                run(module)
+                register_envs()
+
+            loader.exec_module = exec_module
+        return spec
+
+
+if "gymnasium" in sys.modules:
+    register_envs()
+elif not any(isinstance(f, _RegisterWhenGymnasiumLoads) for f in sys.meta_path):
+    sys.meta_path.insert(0, _RegisterWhenGymnasiumLoads())
