@@ -34,11 +34,12 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import base_image, report
-from peers_contestants import CONTESTANTS, Contestant, start_all
+from peers_contestants import Contestant, start_all
 from peers_table import RECORD, render_table, write_readme
+
+HERE = Path(__file__).resolve().parent
 
 PINS = {"mini-swe-agent": "2.4.6", "swe-rex": "1.4.0"}
 """The peers' releases measured (their latest on PyPI when this was written)."""
@@ -148,9 +149,7 @@ def run(rounds: int, life_rounds: int) -> dict:
     lives = lifecycle(lifecycle_contestants, life_rounds)
     for contestant in contestants:
         contestant.close()
-    results = {
-        name: {"commands": commands[name], **lives.get(name, {})} for name in commands
-    }
+    results = {name: {"commands": commands[name], **lives.get(name, {})} for name in commands}
     from swe_env import __version__
 
     return {
@@ -165,8 +164,8 @@ def run(rounds: int, life_rounds: int) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--rounds", type=int, default=40, help="per-command rounds")
-    parser.add_argument("--life-rounds", type=int, default=6, help="start/teardown rounds")
+    parser.add_argument("--rounds", type=int, default=30, help="per-command rounds")
+    parser.add_argument("--life-rounds", type=int, default=5, help="start/teardown rounds")
     parser.add_argument("--record", type=Path, default=RECORD, help="where to write the JSON")
     parser.add_argument(
         "--write-readme", action="store_true", help="regenerate the README's comparison table"

@@ -79,9 +79,7 @@ class SweEnv(Contestant):
     def start(self) -> float:
         from swe_env.env import SWEEnv
 
-        self.env = SWEEnv(
-            suite="demo", max_turns=10**6, max_seconds=10**6, provider=self.provider
-        )
+        self.env = SWEEnv(suite="demo", max_turns=10**6, max_seconds=10**6, provider=self.provider)
         started = time.perf_counter()
         self.env.reset(options={"task_id": TASK})
         self.cmd("true")
@@ -138,7 +136,7 @@ class Peer(Contestant):
     def __init__(self, client: Any, name: str, python: Path, driver: Path, image: str) -> None:
         super().__init__(client)
         self.name = name
-        self.log = tempfile.TemporaryFile()
+        self.log = tempfile.TemporaryFile()  # noqa: SIM115 (lives as long as the driver)
         self.proc = subprocess.Popen(
             [str(python), str(driver), name, image],
             stdin=subprocess.PIPE,

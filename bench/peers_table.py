@@ -17,6 +17,7 @@ ROOT = Path(__file__).resolve().parents[1]
 RECORD = ROOT / "bench/results/peers.json"
 README = ROOT / "README.md"
 BEGIN, END = "<!-- peers:begin -->", "<!-- peers:end -->"
+DASH = "\u2013"
 ORDER = ("swe-env", "mini-swe-agent", "swe-rex", "exec_run")
 LABELS = {
     "swe-env": "swe-env {v} (`SWEEnv.step`)",
@@ -29,13 +30,13 @@ LABELS = {
 def _ms(stat: dict | None) -> str:
     if not stat:
         return "—"
-    return f"{_num(stat['median'])} ms ({_num(stat['p10'])}–{_num(stat['p90'])})"
+    return f"{_num(stat['median'])} ms ({_num(stat['p10'])}{DASH}{_num(stat['p90'])})"
 
 
 def _s(stat: dict | None) -> str:
     if not stat:
         return "—"
-    return f"{stat['median']:.2f} s ({stat['p10']:.2f}–{stat['p90']:.2f})"
+    return f"{stat['median']:.2f} s ({stat['p10']:.2f}{DASH}{stat['p90']:.2f})"
 
 
 def _num(x: float) -> str:
@@ -70,7 +71,7 @@ def render_table(record: dict) -> str:
     rounds = record["rounds"]
     lines += [
         "",
-        f"Median (p10–p90) of one interleaved run of `bench/peers.py` on {record['date']}: "
+        f"Median (p10{DASH}p90) of one interleaved run of `bench/peers.py` on {record['date']}: "
         f"{rounds['commands']} rounds of commands, {rounds['lifecycle']} of start and "
         f"teardown; {machine['cpus']} cores, kernel {machine['kernel']}, Docker "
         f"{machine['docker']}, storage driver {machine['storage_driver']}, load "

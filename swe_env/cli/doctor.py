@@ -37,7 +37,9 @@ def doctor() -> None:
     with console.status("checking") as status:
         checks = run_checks(lambda name: status.update(f"checking {name}"))
     for check in checks:
-        out.print(f"{MARKS[check.status]} {escape(format_line(check))}", highlight=False, soft_wrap=True)
+        out.print(
+            f"{MARKS[check.status]} {escape(format_line(check))}", highlight=False, soft_wrap=True
+        )
     code = exit_code(checks)
     if code:
         console.print("[bold red]error:[/] a required check failed (see its fix above)")

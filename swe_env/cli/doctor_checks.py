@@ -218,9 +218,12 @@ def check_pythons(client: Any) -> Check:
             parts.append(f"{python} (image)")
             continue
         try:
-            ok = mirror is not None and httpx.head(
-                f"{mirror}/dists/{suite}/Release", timeout=10, follow_redirects=True
-            ).is_success
+            ok = (
+                mirror is not None
+                and httpx.head(
+                    f"{mirror}/dists/{suite}/Release", timeout=10, follow_redirects=True
+                ).is_success
+            )
         except httpx.HTTPError:
             ok = False
         (parts if ok else missing).append(f"{python} (mirror)" if ok else python)

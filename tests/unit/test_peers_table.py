@@ -9,9 +9,8 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "bench"))
-from peers_table import BEGIN, END, RECORD, README, readme_block, render_table, write_readme
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
+from peers_table import BEGIN, END, README, RECORD, readme_block, render_table, write_readme
 
 
 def record() -> dict:
