@@ -95,7 +95,7 @@ def readme_block(text: str) -> str:
     Raises:
         ValueError: the markers are missing.
     """
-    match = re.search(re.escape(BEGIN) + r"\n(.*?)\n" + re.escape(END), text, re.S)
+    match = re.search(re.escape(BEGIN) + r"(.*?)" + re.escape(END), text, re.S)
     if match is None:
         raise ValueError(f"README.md has no {BEGIN} … {END} block")
     return match.group(1).strip()
