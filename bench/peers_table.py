@@ -44,8 +44,11 @@ def _num(x: float) -> str:
 
 
 def _returned(stat: dict) -> str:
-    kib = stat["output_len"] / 1024
-    return f"{kib:.0f} KiB returned"
+    return f"{stat['output_len']:,} characters returned"
+
+
+def _shown(stat: dict) -> str:
+    return "nothing" if not stat["head"] else f"`{json.dumps(stat['head'])}`"
 
 
 def render_table(record: dict) -> str:
@@ -84,7 +87,14 @@ def render_table(record: dict) -> str:
             f"({summary['best_peer']}) {_num(summary['best_peer_step_ms'])} ms: "
             f"{summary['ratio']}x."
         )
-    lines.append("The setups differ:")
+    present = [name for name in ORDER if name in record["results"]]
+    lines += ["", "What each returns:"]
+    for label in ("echo hi", "true"):
+        returned = ", ".join(
+            f"{name} {_shown(record['results'][name]['commands'][label])}" for name in present
+        )
+        lines.append(f"- `{label}`: {returned}.")
+    lines += ["", "The setups differ:"]
     lines += [f"- {name}: {text}." for name, text in record["setups"].items()]
     return "\n".join(lines)
 
