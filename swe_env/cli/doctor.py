@@ -27,9 +27,12 @@ def exit_code(checks: list[Check]) -> int:
 
 
 def doctor() -> None:
-    """Check that this machine can run swe-env: the Docker engine, the storage driver (and
-    whether --storage-opt size works), the base and env images, free disk, the pip index as
-    seen from a container, and the Python versions images can use.
+    """Check that this machine is ready: engine, storage, images, disk, pip index, Pythons.
+
+    The Docker engine; the storage driver and whether --storage-opt size works (a hard
+    disk quota); the base and demo env images; free disk where the engine keeps images;
+    the pip index as seen from a container started as image builds start theirs; the
+    Python versions images can use (a base image present, or the Debian mirror's suite).
 
     Prints one line per check (ok, warn, fail, skip), with a fix for what is wrong, and
     exits 1 when a required check fails (engine, base image, disk, pip index).
