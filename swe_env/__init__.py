@@ -27,15 +27,17 @@ def register_envs() -> None:
 
 
 class _RegisterWhenGymnasiumLoads:
-    """A one-shot import hook: finds ``gymnasium`` as the other finders would, and has
-    :func:`register_envs` run right after the package's own code."""
+    """An import hook: finds ``gymnasium`` as the other finders would, and has
+    :func:`register_envs` run right after the package's own code, then leaves
+    ``sys.meta_path``. A spec found only to test availability changes nothing."""
 
     def find_spec(self, name: str, path: object = None, target: object = None) -> object:
         if name != "gymnasium":
             return None
-        sys.meta_path.remove(self)
-        for finder in sys.meta_path:
-            spec = getattr(finder, "find_spec", lambda *a: None)(name, path, target)
+        for finder in list(sys.meta_path):
+            if finder is self or not hasattr(finder, "find_spec"):
+                continue
+            spec = finder.find_spec(name, path, target)
             if spec is not None:
                 break
         else:
@@ -46,6 +48,8 @@ class _RegisterWhenGymnasiumLoads:
 
             def exec_module(module: object) -> None:
                 run(module)
+                if self in sys.meta_path:
+                    sys.meta_path.remove(self)
                 register_envs()
 
             loader.exec_module = exec_module

@@ -53,6 +53,28 @@ def test_import_swe_env_registers_every_id_and_loads_nothing_heavy() -> None:
     assert out["heavy"] == []
 
 
+@pytest.mark.parametrize(
+    "first",
+    [
+        "import swe_env; import gymnasium",
+        "import gymnasium; import swe_env",
+        # a library that only tests whether gymnasium is installed must not use up the hook
+        "import swe_env, importlib.util; importlib.util.find_spec('gymnasium'); import gymnasium",
+        "import swe_env; from gymnasium.envs.registration import registry",
+    ],
+)
+def test_the_ids_are_there_whatever_the_import_order(first: str) -> None:
+    out = fresh_python(
+        f"""
+        {first}
+        import sys, gymnasium, swe_env
+        print("swe_env/SWE-v0" in gymnasium.registry)
+        print(sum(type(f).__name__ == "_RegisterWhenGymnasiumLoads" for f in sys.meta_path))
+        """
+    )
+    assert out.split() == ["True", "0"]
+
+
 def test_every_id_of_the_package_is_registered_here() -> None:
     assert "swe_env/SWE-v0" in REGISTERED
     assert set(swe_env.ENVS) <= set(REGISTERED)
