@@ -185,13 +185,21 @@ class Peer(Contestant):
 def swerex_image(client: Any, base: str, version: str) -> str:
     """Our base image plus ``swe-rex`` (its ``swerex-remote`` on PATH), built once."""
     from swe_env.images.build import image_exists
+    from swe_env.images.hostcfg import pip_settings
     from swe_env.images.layer import WorkContainer, image_config
 
     tag = f"swe-env/peers-swerex:{version}"
     if image_exists(client, tag):
         return tag
     print(f"building {tag} from {base} (pip install swe-rex=={version})", flush=True)
-    with WorkContainer(client, base, tag, lambda _tag, line: print(f"  {line}")) as work:
+    # The host's pip settings as they are now (the base's pip.conf has them as they were
+    # at bootstrap); only the build step sees them, never the image.
+    pip_env = {
+        "PIP_" + key.upper().replace("-", "_"): " ".join(value.split())
+        for key, value in pip_settings().options.items()
+    }
+    progress = lambda _tag, line: print(f"  {line}")  # noqa: E731
+    with WorkContainer(client, base, tag, progress, environment=pip_env) as work:
         work.sh(
             "python3 -m venv /opt/swerex && /opt/swerex/bin/pip install -q "
             f"swe-rex=={version} && ln -sf /opt/swerex/bin/swerex-remote /usr/local/bin/"
