@@ -4,8 +4,9 @@ Importing the package registers its Gymnasium ids (:data:`ENVS`, ``swe_env/SWE-v
 Gymnasium's ecosystem packages do: ``import swe_env`` then
 ``gymnasium.make("swe_env/SWE-v0", suite="demo")`` works. It stays light: each id is
 registered with an entry-point string (nothing of the environment, Docker or the tools
-loads before ``gymnasium.make``), and if Gymnasium itself is not imported yet (about
-0.1 to 0.7 s: it brings numpy), the registration waits until it is, whoever imports it.
+loads before ``gymnasium.make``), and if Gymnasium itself is not imported yet (it brings
+numpy: 0.4 to 0.8 s on a loaded 2-core machine), the registration waits until it is,
+whoever imports it, so that ``import swe_env`` itself takes about 3 ms.
 :func:`register_envs` registers at once (idempotent).
 """
 

@@ -253,7 +253,14 @@ def run_checks(progress: Callable[[str], None] = lambda _: None) -> list[Check]:
     engine, client = check_engine()
     if client is None:
         return [engine]
-    base, image = check_base_image(client)
+    image: str | None = None
+
+    def base_check() -> Check:
+        nonlocal image
+        check, image = check_base_image(client)
+        return check
+
+    base = _guarded("base image", base_check)
     steps: list[tuple[str, Callable[[], Check]]] = [
         ("storage", lambda: check_storage(client, image)),
         ("base image", lambda: base),
