@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from swe_env import __version__
+import swe_env
 from swe_env.cli import doctor, factory, images, rollout, run, sandbox, serve, tasks, trajectories
 from swe_env.cli.common import console, out
 from swe_env.errors import SweEnvError
@@ -25,7 +25,7 @@ app = typer.Typer(
 
 def _version(value: bool) -> None:
     if value:
-        out.print(f"swe-env {__version__}")
+        out.print(f"swe-env {swe_env.__version__}")
         raise typer.Exit()
 
 
