@@ -21,8 +21,6 @@ import os
 import sys
 import time
 
-os.environ.setdefault("MSWEA_SILENT_STARTUP", "1")
-logging.disable(logging.WARNING)
 FIRST = "true"
 
 
@@ -109,6 +107,8 @@ def answer(peer: Mini | Rex, request: dict) -> dict:
 
 
 def main() -> None:
+    os.environ.setdefault("MSWEA_SILENT_STARTUP", "1")  # mini-swe-agent's banner
+    logging.disable(logging.WARNING)  # the peers' logs would go to stderr only, but quieter
     name, image = sys.argv[1], sys.argv[2]
     peer = PEERS[name](image)
     for line in sys.stdin:

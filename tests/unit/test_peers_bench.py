@@ -49,3 +49,24 @@ def test_lifecycle_times_start_and_teardown_in_seconds() -> None:
     assert calls == ["a", "b", "b", "a"]
     assert result["b"]["start"]["median"] == 4.0
     assert result["a"]["teardown"]["median"] == 0.2
+
+
+class FakePeer:
+    def start(self) -> str:
+        return "c0ffee"
+
+    def cmd(self, command: str) -> tuple[str, int | None]:
+        return "y" * 1000, 3
+
+    def stop(self) -> None:
+        pass
+
+
+def test_the_driver_answers_with_timings_a_head_and_the_full_length() -> None:
+    import peers_driver
+
+    assert peers_driver.answer(FakePeer(), {"op": "start"})["container"] == "c0ffee"
+    reply = peers_driver.answer(FakePeer(), {"op": "cmd", "command": "x"})
+    assert reply["output"] == "y" * 200 and reply["output_len"] == 1000
+    assert reply["returncode"] == 3 and reply["seconds"] >= 0
+    assert set(peers_driver.answer(FakePeer(), {"op": "stop"})) == {"seconds"}
