@@ -6,7 +6,7 @@ Gymnasium's ecosystem packages do: ``import swe_env`` then
 registered with an entry-point string (nothing of the environment, Docker or the tools
 loads before ``gymnasium.make``), and if Gymnasium itself is not imported yet (it brings
 numpy: 0.4 to 0.8 s on a loaded 2-core machine), the registration waits until it is,
-whoever imports it, so that ``import swe_env`` itself takes about 3 ms.
+whoever imports it, so that ``import swe_env`` itself takes a few milliseconds.
 :func:`register_envs` registers at once (idempotent).
 """
 
