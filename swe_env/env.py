@@ -1,8 +1,7 @@
 """SWEEnv: one software-engineering task per episode, as a ``gymnasium.Env``.
 
-Importing this module registers ``swe_env/SWE-v0`` (``gymnasium.make(
-"swe_env.env:swe_env/SWE-v0", suite="demo")`` imports it for you). The environment
-knows no runner and no transport.
+``import swe_env`` registers ``swe_env/SWE-v0`` (:data:`swe_env.ENVS`), and so does
+importing this module. The environment knows no runner and no transport.
 """
 
 from __future__ import annotations
@@ -392,9 +391,10 @@ class SWEEnv(gymnasium.Env[str, Any]):
 
 
 def register() -> None:
-    """Register ``swe_env/SWE-v0`` with Gymnasium (idempotent)."""
-    if ENV_ID not in gymnasium.registry:
-        gymnasium.register(ENV_ID, entry_point="swe_env.env:SWEEnv", disable_env_checker=True)
+    """Register every id of :data:`swe_env.ENVS` with Gymnasium (idempotent)."""
+    from swe_env import register_envs
+
+    register_envs()
 
 
 register()

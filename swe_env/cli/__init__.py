@@ -7,10 +7,13 @@ never this package, so there is no import circle.
 from __future__ import annotations
 
 import sys
+from typing import Annotated
 
 import typer
 
+import swe_env
 from swe_env.cli import (
+    doctor,
     factory,
     images,
     rollout,
@@ -22,7 +25,7 @@ from swe_env.cli import (
     trajectories,
     view,
 )
-from swe_env.cli.common import console
+from swe_env.cli.common import console, out
 from swe_env.errors import SweEnvError
 
 app = typer.Typer(
@@ -30,7 +33,28 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_show_locals=False,
 )
+
+
+def _version(value: bool) -> None:
+    if value:
+        out.print(f"swe-env {swe_env.__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_version, is_eager=True, help="Print the version and exit."
+        ),
+    ] = False,
+) -> None:
+    """swe-env: software-engineering tasks as reinforcement-learning environments."""
+
+
 app.add_typer(images.app, name="images")
+app.command()(doctor.doctor)
 app.command()(sandbox.gc)
 app.command()(sandbox.smoke)
 app.add_typer(trajectories.app, name="trajectories")

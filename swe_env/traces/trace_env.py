@@ -118,9 +118,10 @@ class TraceEnv(gymnasium.Env):
 
 
 def register() -> None:
-    """Register ``swe_env/Trace-v0`` (idempotent)."""
-    if ENV_ID not in gymnasium.registry:
-        gymnasium.register(ENV_ID, entry_point="swe_env.traces.trace_env:TraceEnv")
+    """Register every id of :data:`swe_env.ENVS`, ``swe_env/Trace-v0`` among them."""
+    from swe_env import register_envs
+
+    register_envs()
 
 
 register()
