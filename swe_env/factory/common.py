@@ -85,6 +85,6 @@ def record_validation(
 ) -> None:
     """Record each written task's candidate (``written``: name → (candidate, dedup key))."""
     for name, (candidate, key) in written.items():
-        reason = results[name] if name in results else "the task did not load"
+        reason = results.get(name, "the task did not load")
         outcome = VALIDATED if reason is None else "validation: " + reason.split(":")[0]
         ledger.record(candidate, outcome, task=name, key=key)

@@ -35,6 +35,7 @@ from swe_env.images.build import SKIP_PARTS, export_commit
 from swe_env.tasks.native import load_task
 
 _SKIPPED = (*SKIP_PARTS, ".egg-info")
+_NOT_CODE = {"docs", "doc", "examples", "setup.py", "noxfile.py", "benchmarks"}
 
 
 @dataclass
@@ -94,7 +95,9 @@ def changed(repo: Path, parent: str, sha: str) -> tuple[list[str], list[str]]:
     return tests, sources
 
 
-def scan(repo: Path, since: str | None = None, limit: int | None = None) -> tuple[int, list[Commit]]:
+def scan(
+    repo: Path, since: str | None = None, limit: int | None = None
+) -> tuple[int, list[Commit]]:
     """(commits scanned, candidates): first-parent commits after ``since`` (oldest first)
     changing Python tests and Python sources together; the newest ``limit`` of them.
 
@@ -132,8 +135,10 @@ def _write_base(repo: Path, c: Commit, task_dir: Path, after: Path) -> str:
 
 def _subject(c: Commit) -> tuple[str, str]:
     """(what the statement is about: the changed Python packages, where: the modules)."""
-    py = [p for p in c.sources if p.endswith(".py")]
+    py = [p for p in c.sources if p.endswith(".py") and p.split("/")[0] not in _NOT_CODE]
     tops = sorted({PurePosixPath(p).parts[1 if p.startswith("src/") else 0] for p in py})
+    if not tops:
+        return "the project", ", ".join(c.sources[:3])
     return ", ".join(t.removesuffix(".py") for t in tops[:3]), ", ".join(py[:3])
 
 

@@ -23,8 +23,8 @@ from typing import Any
 
 from swe_env.errors import TaskError
 from swe_env.factory import mutators, probe
-from swe_env.factory.infer import infer_environment
 from swe_env.factory.common import Summary, free_name, record_validation, slug, validate_written
+from swe_env.factory.infer import infer_environment
 from swe_env.factory.model import ModelWriter, statement
 from swe_env.factory.state import Ledger
 from swe_env.factory.statement import facts
