@@ -34,7 +34,6 @@ from swe_env.factory.writer import copy_clean, task_yaml
 from swe_env.images.build import SKIP_PARTS, export_commit
 from swe_env.tasks.native import load_task
 
-_SKIPPED = (*SKIP_PARTS, ".egg-info")
 _NOT_CODE = {"docs", "doc", "examples", "setup.py", "noxfile.py", "benchmarks"}
 
 
@@ -76,8 +75,8 @@ def git(repo: Path, *args: str) -> str:
 
 
 def _shipped(path: str) -> bool:
-    """A path the task's repo/ keeps (copy_clean leaves caches and egg-info out)."""
-    return not any(part.endswith(_SKIPPED) for part in PurePosixPath(path).parts)
+    """A path the task's repo/ keeps (copy_clean leaves version control and caches out)."""
+    return not SKIP_PARTS.intersection(PurePosixPath(path).parts)
 
 
 def changed(repo: Path, parent: str, sha: str) -> tuple[list[str], list[str]]:

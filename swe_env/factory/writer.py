@@ -47,8 +47,10 @@ def find_test_files(repo: Path) -> list[str]:
 
 
 def copy_clean(src: Path, dest: Path) -> None:
-    """``src`` without version control, caches or bytecode."""
-    ignore = shutil.ignore_patterns(*SKIP_PARTS, "*.pyc", "*.pyo", "*.egg-info")
+    """``src`` without version control, caches or bytecode. An sdist's ``*.egg-info`` stays:
+    a package that reads its own version (importlib.metadata) finds it there, as the
+    probe's image of the original repository does."""
+    ignore = shutil.ignore_patterns(*SKIP_PARTS, "*.pyc", "*.pyo")
     shutil.copytree(src, dest, symlinks=True, ignore=ignore)
 
 
