@@ -152,6 +152,8 @@ def tasks_mine(
 
     if not repo.is_dir():
         fail(f"{repo}: not a directory")
+    if not (repo / ".git").exists():
+        fail(f"{repo}: not a git repository (`swe-env tasks history PKG` builds one of releases)")
     writer = _writer(policy, base_url, model)
     try:
         summary = mine_tasks(
@@ -166,6 +168,10 @@ def tasks_mine(
         )
     except SweEnvError as exc:
         fail(exc)
+    if not summary.candidates:
+        fail(f"{repo}: no commit changes Python tests and Python code together" + (
+            f" after {since}" if since else ""
+        ))  # fmt: skip
     _report(summary)
 
 

@@ -131,3 +131,20 @@ def test_mine_refuses_what_is_not_a_git_repository(tmp_path: Path) -> None:
 
     with pytest.raises(TaskError, match="not a git repository"):
         mine_tasks(tmp_path, tmp_path / "out", client=None)
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["tasks", "mine", "{tmp}", "--out", "{tmp}/o"], "not a git repository"),
+        (["tasks", "mine", "{tmp}/nowhere", "--out", "{tmp}/o"], "not a directory"),
+        (["tasks", "mutate", "{tmp}", "--out", "{tmp}/o", "--policy", "openai"], "--base-url"),
+        (["tasks", "mutate", "{tmp}", "--out", "{tmp}/o", "--policy", "gpt"], "expected"),
+    ],
+)
+def test_the_cli_says_in_one_line_what_is_wrong(tmp_path: Path, args, says) -> None:
+    from support.cli import swe_env
+
+    done = swe_env(*(a.format(tmp=tmp_path) for a in args))
+    assert done.returncode == 1
+    assert says in done.stderr + done.stdout and "Traceback" not in done.stderr
