@@ -68,9 +68,11 @@ def git(repo: Path, *args: str) -> str:
     Raises:
         TaskError: git failed (one line).
     """
-    done = subprocess.run(["git", "-C", str(repo), *args], capture_output=True, text=True)
+    cmd = ["git", "-c", "core.quotePath=false", "-C", str(repo), *args]
+    done = subprocess.run(cmd, capture_output=True, text=True)
     if done.returncode != 0:
-        raise TaskError(f"{repo}: git {args[0]}: {done.stderr.strip().splitlines()[-1:]}")
+        why = (done.stderr.strip().splitlines() or ["failed"])[-1]
+        raise TaskError(f"{repo}: git {args[0]}: {why}")
     return done.stdout
 
 
@@ -150,12 +152,16 @@ def run_commit(
     outcome = Outcome(c, name)
     with tempfile.TemporaryDirectory() as tmp:
         after = Path(tmp, "after")
-        export_commit(repo / ".git", c.sha, after)
-        inference = infer_environment(after)
-        if inference.spec is None:
-            outcome.drop = f"environment: {inference.reason}"
+        try:
+            export_commit(repo / ".git", c.sha, after)
+            inference = infer_environment(after)
+            gold = _write_base(repo, c, out / name, after) if inference.spec else ""
+        except SweEnvError as exc:
+            outcome.drop = f"export failed: {type(exc).__name__}"
             return outcome
-        gold = _write_base(repo, c, out / name, after)
+    if inference.spec is None:
+        outcome.drop = f"environment: {inference.reason}"
+        return outcome
     meta: dict[str, Any] = {"factory": "mine", "candidate": c.id, "commit": c.sha}
     meta.update(parent=c.parent, subject=c.subject)
     task_yaml(out / name, inference.spec, "(being mined)", [probe.PROBE_TEST], [], meta)
