@@ -125,10 +125,16 @@ def _write_base(repo: Path, c: Commit, task_dir: Path, after: Path) -> str:
         export_commit(repo / ".git", c.parent, Path(tmp, "base"))
         copy_clean(Path(tmp, "base"), task_dir / "repo")
     for rel in c.tests:
-        if (after / rel).is_file():
-            target = task_dir / "hidden" / rel
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes((after / rel).read_bytes())
+        if not (after / rel).is_file():
+            continue  # deleted by the commit
+        data = (after / rel).read_bytes()
+        try:
+            data.decode()
+        except UnicodeDecodeError:
+            continue  # hidden tests are text; a binary test file stays as it was at the base
+        target = task_dir / "hidden" / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
     gold = git(repo, "diff", "--no-renames", "--no-ext-diff", c.parent, c.sha, "--", *c.sources)
     (task_dir / "gold.patch").write_text(gold)
     return gold
@@ -165,8 +171,8 @@ def run_commit(
     meta: dict[str, Any] = {"factory": "mine", "candidate": c.id, "commit": c.sha}
     meta.update(parent=c.parent, subject=c.subject)
     task_yaml(out / name, inference.spec, "(being mined)", [probe.PROBE_TEST], [], meta)
-    task = load_task(out / name, suite=out.name)
     try:
+        task = load_task(out / name, suite=out.name)
         image = images.ready(task)
         base = probe.run_suite(task, image, client)
         fixed = probe.run_suite(task, image, client, gold)
