@@ -65,6 +65,8 @@ app.command()(serve.serve)
 app.command()(view.view)
 tasks.tasks_app.command("env")(factory.tasks_env)
 tasks.tasks_app.command("mutate")(factory.tasks_mutate)
+tasks.tasks_app.command("mine")(factory.tasks_mine)
+tasks.tasks_app.command("history")(factory.tasks_history)
 app.add_typer(tasks.tasks_app, name="tasks")
 app.add_typer(traces.app, name="traces")
 

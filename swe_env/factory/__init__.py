@@ -6,7 +6,12 @@
   dropped) and the source functions the tests call;
 - :mod:`swe_env.factory.mutators`: the five AST mutation kinds;
 - :mod:`swe_env.factory.mutate`: mutate-fix: candidates run in parallel, kept, written as
-  native tasks and validated.
+  native tasks and validated;
+- :mod:`swe_env.factory.mine`: tasks mined from a git history (commits changing tests and
+  code together), and :mod:`swe_env.factory.history`: such a history built of release sdists;
+- :mod:`swe_env.factory.statement` and :mod:`swe_env.factory.model`: problem statements
+  from the failing behaviour, by a template or an OpenAI-compatible server;
+- :mod:`swe_env.factory.state`: the ledger that makes a run resumable.
 
 The top floor: it uses tasks, images, sandbox, rewards and rollout.validate; only the CLI
 imports it.

@@ -11,10 +11,10 @@ validated as ``swe-env tasks validate`` does it: the broken ones are quarantined
 
 from __future__ import annotations
 
+import hashlib
+import json
 import random
-import re
 import time
-from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
@@ -23,8 +23,11 @@ from typing import Any
 
 from swe_env.errors import TaskError
 from swe_env.factory import mutators, probe
+from swe_env.factory.common import Summary, free_name, record_validation, slug, validate_written
 from swe_env.factory.infer import infer_environment
-from swe_env.factory.statement import write_statement
+from swe_env.factory.model import ModelWriter, statement
+from swe_env.factory.state import Ledger
+from swe_env.factory.statement import facts
 from swe_env.factory.writer import diff, write_task
 from swe_env.tasks.spec import TaskSpec
 
@@ -39,21 +42,6 @@ class Outcome:
     broken: list[str] = field(default_factory=list)
     drop: str | None = None
     log: str = ""
-
-
-@dataclass
-class Summary:
-    """candidates → kept → validated, with the drop reasons counted."""
-
-    candidates: int = 0
-    kept: int = 0
-    validated: int = 0
-    drops: Counter = field(default_factory=Counter)
-    seconds: float = 0.0
-    baseline_seconds: float = 0.0
-    """One plain run of the suite (the first baseline run)."""
-    tasks: list[str] = field(default_factory=list)
-    """Ids of the validated tasks."""
 
 
 @dataclass
@@ -118,14 +106,14 @@ def run_candidate(plan: Plan, mutation: mutators.Mutation, client: Any, k: int) 
     return outcome
 
 
-def _task_name(outcome: Outcome, used: set[str]) -> str:
-    raw = f"{outcome.mutation.function}-{outcome.mutation.kind}"
-    base = re.sub(r"[^A-Za-z0-9_.-]+", "-", raw).lstrip("_.-") or outcome.mutation.kind
-    name, i = base, 2
-    while name in used:
-        name, i = f"{base}-{i}", i + 1
-    used.add(name)
-    return name
+def candidate_id(mutation: mutators.Mutation) -> str:
+    """A stable id of a mutation: its file and its whole new text."""
+    payload = f"{mutation.path}\0{mutation.source}".encode()
+    return "m-" + hashlib.sha256(payload).hexdigest()[:16]
+
+
+def _key(o: Outcome) -> list:
+    return [o.mutation.path, o.mutation.function, o.broken]
 
 
 def run_all(
@@ -147,57 +135,44 @@ def run_all(
     return [f.result() for f in futures]
 
 
-def keep(outcomes: list[Outcome], summary: Summary) -> list[Outcome]:
-    """The kept outcomes, one per (function, broken tests); drop reasons counted."""
-    seen: set[tuple[str, str, tuple[str, ...]]] = set()
+def keep(outcomes: list[Outcome], ledger: Ledger) -> list[Outcome]:
+    """The kept outcomes, one per (function, broken tests) counting those kept by earlier
+    runs; every dropped candidate is recorded in ``ledger``."""
+    seen = ledger.keys()
     kept = []
     for o in outcomes:
-        key = (o.mutation.path, o.mutation.function, tuple(o.broken))
+        key = json.dumps(_key(o))
         if o.drop is None and key in seen:
             o.drop = "duplicate (same function, same broken tests)"
         if o.drop is not None:
-            summary.drops[o.drop] += 1
+            ledger.record(candidate_id(o.mutation), o.drop)
             continue
         seen.add(key)
         kept.append(o)
     return kept
 
 
-def write_all(plan: Plan, kept: list[Outcome], out: Path, seed: int) -> list[str]:
-    """Write each kept outcome as a task under ``out``; returns the new task ids."""
+def write_all(
+    plan: Plan,
+    kept: list[Outcome],
+    out: Path,
+    seed: int,
+    ledger: Ledger,
+    writer: ModelWriter | None = None,
+) -> dict[str, tuple[str, Any]]:
+    """Write each kept outcome as a task under ``out``: name → (candidate id, dedup key)."""
     repo = Path(plan.task.source.path)  # type: ignore[union-attr]
-    used = {p.name for p in out.iterdir()} if out.is_dir() else set()
     out.mkdir(parents=True, exist_ok=True)
-    ids = []
+    used, written = ledger.names(), {}
     for o in kept:
-        name = _task_name(o, used)
+        m, cid = o.mutation, candidate_id(o.mutation)
+        name = free_name(out, slug(f"{m.function}-{m.kind}", m.kind), cid, used)
         rest = sorted(set(plan.passing) - set(o.broken))
         p2p = sorted(random.Random(f"{seed}:{name}").sample(rest, min(len(rest), MAX_PASS_TO_PASS)))
-        m = o.mutation
-        statement = write_statement(m.function, m.path, o.broken, o.log)
-        write_task(out / name, repo, m, plan.task.environment, statement, o.broken, p2p)
-        ids.append(name)
-    return ids
-
-
-def validate_written(
-    out: Path, ids: list[str], client: Any, workers: int, summary: Summary
-) -> None:
-    """Validate the new tasks; quarantine the broken ones and count why."""
-    from swe_env.rollout.validate import validate_tasks
-    from swe_env.tasks.native import load_suite
-    from swe_env.tasks.quarantine import update_quarantine
-
-    wanted = set(ids)
-    tasks = [t for t in load_suite(str(out), include_quarantined=True) if t.id in wanted]
-    results = validate_tasks(tasks, client, workers=workers)
-    bad = {v.task_id.rpartition("/")[2]: v.reason for v in results if v.reason and not v.infra}
-    update_quarantine(out, bad, [v.task_id.rpartition("/")[2] for v in results if v.ok])  # type: ignore[arg-type]
-    for v in results:
-        if not v.ok:
-            summary.drops["validation: " + (v.reason or "").split(":")[0]] += 1
-    summary.tasks = sorted(v.task_id.rpartition("/")[2] for v in results if v.ok)
-    summary.validated = len(summary.tasks)
+        text = statement(facts(m.function, m.path, o.broken, o.log), writer)
+        write_task(out / name, repo, m, plan.task.environment, text, o.broken, p2p, cid)
+        written[name] = (cid, _key(o))
+    return written
 
 
 def make_tasks(
@@ -209,28 +184,34 @@ def make_tasks(
     seed: int = 0,
     workers: int = 2,
     k: int = 10,
+    writer: ModelWriter | None = None,
     on_progress: Callable[[str], None] = lambda message: None,
 ) -> Summary:
-    """Mutate-fix over ``repo``: tasks written under ``out``, validated, summarised.
+    """Mutate-fix over ``repo``: tasks written under ``out``, validated, summarised. A
+    candidate an earlier run on ``out`` decided (:mod:`.state`) is not run again.
 
     Raises:
         TaskError: the repository is not supported (one line saying why).
     """
     from swe_env.rollout.validate import ImageCache
 
-    started, summary = time.monotonic(), Summary()
+    started, summary, ledger = time.monotonic(), Summary(), Ledger(out)
     on_progress("inferring the environment and running the suite twice")
     plan = prepare(repo, out.name, client, ImageCache(client))
     summary.baseline_seconds = plan.baseline_seconds
     chosen = candidates(plan, client, max_candidates, seed)
-    summary.candidates = len(chosen)
-    on_progress(f"{len(plan.passing)} passing tests; running {len(chosen)} candidates")
-    outcomes = run_all(plan, chosen, client, k, workers, on_progress)
-    kept = keep(outcomes, summary)
-    summary.kept = len(kept)
+    pending = [m for m in chosen if not ledger.decided(candidate_id(m))]
+    summary.resumed = len(chosen) - len(pending)
+    on_progress(
+        f"{len(plan.passing)} passing tests; {len(chosen)} candidates, "
+        f"{summary.resumed} decided by an earlier run, running {len(pending)}"
+    )
+    outcomes = run_all(plan, pending, client, k, workers, on_progress)
+    kept = keep(outcomes, ledger)
     on_progress(f"{len(kept)} kept; writing and validating")
-    ids = write_all(plan, kept, out, seed)
-    if ids:
-        validate_written(out, ids, client, workers, summary)
+    written = write_all(plan, kept, out, seed, ledger, writer)
+    if written:
+        record_validation(ledger, validate_written(out, list(written), client, workers), written)
+    summary.count(ledger, [candidate_id(m) for m in chosen])
     summary.seconds = time.monotonic() - started
     return summary

@@ -47,29 +47,22 @@ def find_test_files(repo: Path) -> list[str]:
 
 
 def copy_clean(src: Path, dest: Path) -> None:
-    """``src`` without version control, caches or bytecode."""
-    ignore = shutil.ignore_patterns(*SKIP_PARTS, "*.pyc", "*.pyo", "*.egg-info")
+    """``src`` without version control, caches or bytecode. An sdist's ``*.egg-info`` stays:
+    a package that reads its own version (importlib.metadata) finds it there, as the
+    probe's image of the original repository does."""
+    ignore = shutil.ignore_patterns(*SKIP_PARTS, "*.pyc", "*.pyo")
     shutil.copytree(src, dest, symlinks=True, ignore=ignore)
 
 
-def write_task(
+def task_yaml(
     task_dir: Path,
-    repo: Path,
-    mutation: Mutation,
     env: EnvironmentSpec,
     statement: str,
     broken: list[str],
     still_passing: list[str],
+    metadata: dict,
 ) -> None:
-    """One task directory for ``mutation`` of ``repo`` (which holds the original code)."""
-    original = (repo / mutation.path).read_text()
-    copy_clean(repo, task_dir / "repo")
-    (task_dir / "repo" / mutation.path).write_text(mutation.source)
-    for rel in find_test_files(repo):
-        target = task_dir / "hidden" / rel
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(repo / rel, target)
-    (task_dir / "gold.patch").write_text(diff(mutation.path, mutation.source, original))
+    """Write ``task_dir/task.yaml`` (``repo/``, ``hidden/`` and ``gold.patch`` beside it)."""
     spec = {
         "id": task_dir.name,
         "problem_statement": statement,
@@ -79,12 +72,46 @@ def write_task(
         "gold_patch": "gold.patch",
         "FAIL_TO_PASS": broken,
         "PASS_TO_PASS": still_passing,
-        "metadata": {
-            "factory": "mutate",
-            "kind": mutation.kind,
-            "mutation": mutation.detail,
-            "function": f"{mutation.path}::{mutation.function}",
-            "statement": "template",
-        },
+        "metadata": metadata,
     }
     (task_dir / "task.yaml").write_text(yaml.safe_dump(spec, sort_keys=False, width=100))
+
+
+def candidate_of(task_dir: Path) -> str | None:
+    """The factory candidate id a task directory was written for (``None``: not ours)."""
+    try:
+        raw = yaml.safe_load((task_dir / "task.yaml").read_text())
+        return str(raw["metadata"]["candidate"])
+    except (OSError, yaml.YAMLError, KeyError, TypeError):
+        return None
+
+
+def write_task(
+    task_dir: Path,
+    repo: Path,
+    mutation: Mutation,
+    env: EnvironmentSpec,
+    statement: tuple[str, str],
+    broken: list[str],
+    still_passing: list[str],
+    candidate: str = "",
+) -> None:
+    """One task directory for ``mutation`` of ``repo`` (which holds the original code);
+    ``statement`` is (text, how it was written)."""
+    original = (repo / mutation.path).read_text()
+    copy_clean(repo, task_dir / "repo")
+    (task_dir / "repo" / mutation.path).write_text(mutation.source)
+    for rel in find_test_files(repo):
+        target = task_dir / "hidden" / rel
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(repo / rel, target)
+    (task_dir / "gold.patch").write_text(diff(mutation.path, mutation.source, original))
+    metadata = {
+        "factory": "mutate",
+        "candidate": candidate,
+        "kind": mutation.kind,
+        "mutation": mutation.detail,
+        "function": f"{mutation.path}::{mutation.function}",
+        "statement_source": statement[1],
+    }
+    task_yaml(task_dir, env, statement[0], broken, still_passing, metadata)

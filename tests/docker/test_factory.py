@@ -65,7 +65,9 @@ def test_mutate_makes_validated_tasks(made) -> None:
     assert sorted(t.id for t in tasks) == summary.tasks
     for task in tasks:
         assert 1 <= len(task.fail_to_pass) <= 10 and task.pass_to_pass
-        assert task.metadata["factory"] == "mutate" and task.metadata["statement"] == "template"
+        assert (
+            task.metadata["factory"] == "mutate" and task.metadata["statement_source"] == "template"
+        )
         assert task.metadata["function"].split("::")[1] in task.problem_statement
         for test_path, text in task.hidden_tests.items():
             body = [line for line in text.splitlines() if len(line.strip()) > 30]
@@ -103,3 +105,16 @@ def test_instance_images_hold_no_trace_of_the_original(made, docker_client) -> N
             assert not pyc.strip()
             backups = sb.run("find /testbed -name '*.orig' -o -name '*.rej' -o -name '*~'").output
             assert not backups.strip()
+
+
+def test_a_rerun_resumes_and_runs_no_candidate_again(made, project: Path, docker_client) -> None:
+    out, summary = made
+    messages: list[str] = []
+    again = make_tasks(
+        project, out, docker_client, max_candidates=MAX_CANDIDATES, seed=0, workers=2,
+        on_progress=messages.append,
+    )  # fmt: skip
+    assert again.resumed == again.candidates == summary.candidates
+    assert again.tasks == summary.tasks and again.drops == summary.drops
+    assert any("running 0" in m for m in messages)
+    assert not any(m.startswith("[") for m in messages)  # no candidate's progress line
