@@ -30,10 +30,11 @@ import ray
 import ray.exceptions
 from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
 
-from swe_env.env import SWEEnvConfig
+from swe_env.env import SWEEnv, SWEEnvConfig
 from swe_env.rollout.agent import AgentConfig
 from swe_env.rollout.config import RayRunnerConfig
 from swe_env.rollout.local import ThreadEnvs, pending_jobs, run_job
+from swe_env.rollout.shipping import pack, unpack
 from swe_env.rollout.trajectory import Trajectory, TrajectoryWriter
 from swe_env.tasks.spec import TaskSpec
 
@@ -80,7 +81,9 @@ class EpisodeWorker:
         retries: int,
         reap_pids: list[int],
     ) -> None:
-        self.envs = ThreadEnvs(config)
+        # Tasks come with the jobs (swe_env.rollout.shipping): no suite is loaded here.
+        self.envs = ThreadEnvs(config, make_env=lambda c: SWEEnv(c, tasks=[]))
+        self.host = socket.gethostname()
         self.make_policy = make_policy
         self.agent = agent
         self.retries = retries
@@ -95,10 +98,18 @@ class EpisodeWorker:
     def describe(self) -> dict[str, Any]:
         return {"pid": os.getpid(), "host": socket.gethostname(), "reaped": self.reaped}
 
-    def run(self, task: TaskSpec, sample: int) -> dict[str, Any]:
-        traj = run_job(
-            self.envs.get, task, self.make_policy, sample, agent=self.agent, retries=self.retries
-        )
+    def run(self, task: TaskSpec, sample: int, repo: bytes | None = None) -> dict[str, Any]:
+        """One episode; ``repo`` is the task's packed tree (resolved by Ray from the
+        object store), unpacked once on this node."""
+        task = unpack(task, repo)
+
+        def make_env() -> Any:
+            env = self.envs.get()
+            env.tasks[:] = [t for t in env.tasks if t.full_id != task.full_id] + [task]
+            return env
+
+        traj = run_job(make_env, task, self.make_policy, sample, agent=self.agent, retries=self.retries)
+        traj.node = self.host
         return traj.model_dump(mode="json")
 
 
@@ -121,6 +132,14 @@ class _Jobs:
     finish: Callable[[Trajectory], None]
     attempts: dict[tuple[str, int], int] = field(default_factory=dict)
     inflight: dict[Any, tuple[TaskSpec, int, _Worker]] = field(default_factory=dict)
+    repos: dict[str, Any] = field(default_factory=dict)
+    """Task full_id -> its packed tree in the object store (put once, sent by reference)."""
+
+    def repo(self, task: TaskSpec) -> Any:
+        if task.full_id not in self.repos:
+            blob = pack(task)
+            self.repos[task.full_id] = None if blob is None else ray.put(blob)
+        return self.repos[task.full_id]
 
 
 def start_ray(config: RayRunnerConfig) -> bool:
@@ -280,7 +299,7 @@ class RayRunner:
                 task, sample = jobs.queue.popleft()
                 key = (task.full_id, sample)
                 jobs.attempts[key] = jobs.attempts.get(key, 0) + 1
-                ref = worker.actor.run.remote(task, sample)
+                ref = worker.actor.run.remote(task, sample, jobs.repo(task))
                 worker.running.add(ref)
                 jobs.inflight[ref] = (task, sample, worker)
                 on_start(task.full_id, sample)

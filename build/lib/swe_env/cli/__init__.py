@@ -1,0 +1,44 @@
+"""The ``swe-env`` command: one module per command group, assembled here.
+
+Command modules import only :mod:`swe_env.cli.common` (and :mod:`swe_env.cli.config`),
+never this package, so there is no import circle.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from swe_env.cli import factory, images, rollout, run, sandbox, serve, tasks, trajectories
+from swe_env.cli.common import console
+from swe_env.errors import SweEnvError
+
+app = typer.Typer(
+    help="swe-env: software-engineering tasks as reinforcement-learning environments.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+)
+app.add_typer(images.app, name="images")
+app.command()(sandbox.gc)
+app.command()(sandbox.smoke)
+app.add_typer(trajectories.app, name="trajectories")
+app.command()(rollout.rollout)
+app.command()(run.run)
+app.command()(run.evaluate)
+app.command()(serve.serve)
+tasks.tasks_app.command("env")(factory.tasks_env)
+tasks.tasks_app.command("mutate")(factory.tasks_mutate)
+app.add_typer(tasks.tasks_app, name="tasks")
+
+
+def main() -> None:  # pragma: no cover - console entry point
+    """The ``swe-env`` entry point: typed errors that escape a command are one line, exit 1."""
+    try:
+        app()
+    except SweEnvError as exc:
+        console.print(f"[bold red]error:[/] {exc}")
+        sys.exit(1)
+
+
+__all__ = ["app", "main"]

@@ -1,0 +1,1 @@
+"""Images: base bootstrap, env and instance builds, cached by content hash."""

@@ -1,0 +1,1 @@
+"""Rollouts: the agent loop, runners and trajectory records."""
