@@ -10,7 +10,7 @@ import sys
 
 import typer
 
-from swe_env.cli import factory, images, rollout, run, sandbox, serve, tasks, trajectories
+from swe_env.cli import cluster, factory, images, rollout, run, sandbox, serve, tasks, trajectories
 from swe_env.cli.common import console
 from swe_env.errors import SweEnvError
 
@@ -20,6 +20,7 @@ app = typer.Typer(
     pretty_exceptions_show_locals=False,
 )
 app.add_typer(images.app, name="images")
+app.add_typer(cluster.app, name="cluster")
 app.command()(sandbox.gc)
 app.command()(sandbox.smoke)
 app.add_typer(trajectories.app, name="trajectories")

@@ -108,7 +108,9 @@ class EpisodeWorker:
             env.tasks[:] = [t for t in env.tasks if t.full_id != task.full_id] + [task]
             return env
 
-        traj = run_job(make_env, task, self.make_policy, sample, agent=self.agent, retries=self.retries)
+        traj = run_job(
+            make_env, task, self.make_policy, sample, agent=self.agent, retries=self.retries
+        )
         traj.node = self.host
         return traj.model_dump(mode="json")
 
