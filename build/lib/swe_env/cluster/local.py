@@ -10,7 +10,7 @@ and tests can inspect it. The driver connects with Ray's client (``ray://HEAD_IP
 The nodes are not ``--privileged``: a privileged container gets every capability the
 engine knows, and an engine whose own bounding set lacks one (CAP_SYS_RESOURCE in some
 VMs) cannot start it. They get every capability but that one, no seccomp or AppArmor
-profile, writable /proc and /sys paths, and the host's cgroup tree (cgroup v1 nesting).
+profile, IP forwarding on, and the host's cgroup tree (cgroup v1 nesting).
 """
 
 from __future__ import annotations
@@ -136,22 +136,27 @@ class LocalCluster:
             ImageBuildError: the node image could not be built.
         """
         image = ensure_node_image(self.client, self.config.python, progress)
-        network = self._network()
-        subnet = ipaddress.ip_network(network.attrs["IPAM"]["Config"][0]["Subnet"])
-        hosts = list(subnet.hosts())
-        for index in range(self.config.workers + 1):
-            self._start_node(index, image, str(hosts[10 + index]))
+        try:
+            self._start(image)
+        except docker.errors.APIError as exc:
+            raise ClusterError(f"starting cluster {self.name} failed: {exc}") from exc
         deadline = time.monotonic() + timeout
         for name in self.worker_names:
             self._wait_engine(name, deadline)
             for tag in [base_tag(self.config.python), *self.config.preload]:
                 moved = self.load(tag, [name])[0]
                 if not moved.skipped:
-                    progress(
-                        f"{name}: loaded {tag} ({moved.bytes / 1e6:.0f} MB, {moved.seconds:.1f} s)"
-                    )
+                    mb = moved.bytes / 1e6
+                    progress(f"{name}: loaded {tag} ({mb:.0f} MB, {moved.seconds:.1f} s)")
         self.wait_ray(self.config.workers, deadline - time.monotonic())
         progress(f"cluster {self.name} is up: {self.address}")
+
+    def _start(self, image: str) -> None:
+        network = self._network()
+        subnet = ipaddress.ip_network(network.attrs["IPAM"]["Config"][0]["Subnet"])
+        hosts = list(subnet.hosts())
+        for index in range(self.config.workers + 1):
+            self._start_node(index, image, str(hosts[10 + index]))
 
     def down(self) -> int:
         """Remove the cluster's containers, volumes and network; returns how many objects."""
@@ -299,7 +304,8 @@ class LocalCluster:
 _NODE_RIGHTS: dict[str, Any] = {
     "cap_add": ["ALL"],
     "cap_drop": ["SYS_RESOURCE"],
-    "security_opt": ["seccomp=unconfined", "apparmor=unconfined", "systempaths=unconfined"],
+    "security_opt": ["seccomp=unconfined", "apparmor=unconfined"],
+    "sysctls": {"net.ipv4.ip_forward": "1"},
 }
 
 

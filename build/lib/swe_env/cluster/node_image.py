@@ -70,12 +70,24 @@ def node_digest(wheel: Path, base_id: str, spec: str) -> str:
     return digest.hexdigest()[:16]
 
 
-def _context(wheel: Path) -> io.BytesIO:
+def requirements(spec: str) -> str:
+    """The node's requirements: the project's dependencies, with Ray pinned to ``spec``."""
+    import tomllib
+
+    deps = tomllib.loads((PROJECT / "pyproject.toml").read_text())["project"]["dependencies"]
+    return "\n".join([spec, *(d for d in deps if not d.startswith("ray"))]) + "\n"
+
+
+def _context(wheel: Path, spec: str) -> io.BytesIO:
     buf = io.BytesIO()
     with tarfile.open(fileobj=buf, mode="w") as tar:
         for path in sorted(RECIPE.iterdir()):
             tar.add(path, arcname=path.name)
         tar.add(wheel, arcname=f"wheels/{wheel.name}")
+        data = requirements(spec).encode()
+        info = tarfile.TarInfo("requirements.txt")
+        info.size = len(data)
+        tar.addfile(info, io.BytesIO(data))
     buf.seek(0)
     return buf
 
@@ -99,10 +111,10 @@ def ensure_node_image(
         except docker.errors.ImageNotFound:
             pass
         progress(f"building {tag}")
-        args = {"BASE": base_tag(python), "RAY_SPEC": spec, **proxy_env()}
+        args = {"BASE": base_tag(python), **proxy_env()}
         try:
             for chunk in client.api.build(
-                fileobj=_context(wheel), custom_context=True, tag=tag, buildargs=args,
+                fileobj=_context(wheel, spec), custom_context=True, tag=tag, buildargs=args,
                 decode=True, rm=True, forcerm=True, labels={"swe-env.node-key": tag},
             ):  # fmt: skip
                 if chunk.get("stream", "").strip():
