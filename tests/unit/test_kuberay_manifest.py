@@ -57,7 +57,8 @@ def test_the_crd_check_catches_a_bad_manifest(manifest) -> None:
 
 
 def _pod_template(template: dict, name: str) -> dict:
-    return {"apiVersion": "v1", "kind": "PodTemplate", "metadata": {"name": name}, "template": template}
+    meta = {"name": name}
+    return {"apiVersion": "v1", "kind": "PodTemplate", "metadata": meta, "template": template}
 
 
 def test_pod_templates_are_valid_kubernetes(manifest) -> None:
