@@ -48,8 +48,9 @@ def up(
     """Start the cluster (building the node image first if needed: minutes the first
     time) and wait until every worker has joined Ray with the base image loaded.
 
-    Then run rollouts on it with `swe-env rollout --ray-address ray://HEAD_IP:10001`
-    (printed at the end).
+    Then run rollouts on it with `swe-env rollout --ray-address ray://HEAD_IP:10001
+    --ray-resource swe_env` (the address is printed at the end; the resource keeps
+    episodes off the head, which has no engine).
     """
     cluster = _cluster(
         name, workers, node_cpus=node_cpus, storage_driver=storage_driver, preload=preload or []

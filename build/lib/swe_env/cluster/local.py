@@ -191,9 +191,11 @@ class LocalCluster:
         role = "head" if index == 0 else "worker"
         with contextlib.suppress(docker.errors.NotFound):
             existing = self.client.containers.get(name)
-            if existing.status != "running":
-                existing.start()
-            return
+            if existing.attrs["Config"]["Image"] == image:
+                if existing.status != "running":
+                    existing.start()
+                return
+            existing.remove(force=True)  # an older node image: replaced (volumes kept)
         labels = {LABEL: self.name, f"{LABEL}.role": role, f"{LABEL}.ip": ip}
         env = {
             "SWE_ENV_HEAD": self.node_name(0),
@@ -202,7 +204,7 @@ class LocalCluster:
             "SWE_ENV_MTU": str(self.config.mtu - 50),
         }
         volumes = {}
-        if role == "worker":
+        if role == "worker":  # create() returns the volume when it exists already
             volume = self.client.volumes.create(f"{name}-docker", labels={LABEL: self.name})
             volumes = {
                 volume.name: {"bind": "/var/lib/docker", "mode": "rw"},

@@ -80,9 +80,10 @@ class EpisodeWorker:
         agent: AgentConfig | None,
         retries: int,
         reap_pids: list[int],
+        make_env: Callable[[SWEEnvConfig], Any] | None = None,
     ) -> None:
         # Tasks come with the jobs (swe_env.rollout.shipping): no suite is loaded here.
-        self.envs = ThreadEnvs(config, make_env=lambda c: SWEEnv(c, tasks=[]))
+        self.envs = ThreadEnvs(config, make_env=make_env or (lambda c: SWEEnv(c, tasks=[])))
         self.host = socket.gethostname()
         self.make_policy = make_policy
         self.agent = agent
@@ -172,7 +173,12 @@ class RayRunner:
         agent: AgentConfig | None = None,
         retries: int = 2,
         ray_config: RayRunnerConfig | None = None,
+        make_env: Callable[[SWEEnvConfig], Any] | None = None,
     ) -> None:
+        """``make_env(config)``: each worker thread's environment (default: a
+        :class:`SWEEnv` with no suite, fed the tasks its jobs bring; it must have a
+        ``tasks`` list). Benchmarks pass a fake one to measure the driver alone."""
+        self.make_env = make_env
         self.config = config
         self.make_policy = make_policy
         self.agent = agent
@@ -187,7 +193,9 @@ class RayRunner:
         actor = EpisodeWorker.options(  # type: ignore[attr-defined]
             max_concurrency=self.ray_config.per_node,
             scheduling_strategy=NodeAffinitySchedulingStrategy(node_id=node_id, soft=False),
-        ).remote(self.config, self.make_policy, self.agent, self.retries, reap_pids or [])
+        ).remote(
+            self.config, self.make_policy, self.agent, self.retries, reap_pids or [], self.make_env
+        )
         try:
             described = ray.get(actor.describe.remote(), timeout=self.ray_config.start_timeout)
         except (ray.exceptions.RayError, TimeoutError):

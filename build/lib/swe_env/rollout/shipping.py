@@ -48,6 +48,23 @@ def pack(task: TaskSpec) -> bytes | None:
     return buf.getvalue()
 
 
+def _extract(tar: tarfile.TarFile, dest: Path) -> None:
+    """Extract with the ``data`` filter where this Python has it (3.11.4+); before that,
+    refuse members that would land outside ``dest`` (absolute, ``..``, or links)."""
+    if hasattr(tarfile, "data_filter"):
+        tar.extractall(dest, filter="data")
+        return
+    for member in tar.getmembers():
+        parts = Path(member.name).parts
+        if member.name.startswith("/") or ".." in parts or member.islnk() or member.isdev():
+            raise ValueError(f"refusing {member.name!r} in a shipped task tree")
+        if member.issym() and (
+            member.linkname.startswith("/") or ".." in Path(member.linkname).parts
+        ):
+            raise ValueError(f"refusing the link {member.name!r} in a shipped task tree")
+    tar.extractall(dest)  # members checked above
+
+
 def unpack(task: TaskSpec, blob: bytes | None, cache: Path | None = None) -> TaskSpec:
     """``task`` with its ``dir`` source pointing at this node's copy of ``blob``.
 
@@ -62,7 +79,7 @@ def unpack(task: TaskSpec, blob: bytes | None, cache: Path | None = None) -> Tas
         root.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=".unpack-", dir=root))
         with tarfile.open(fileobj=io.BytesIO(blob), mode="r:gz") as tar:
-            tar.extractall(tmp, filter="data")
+            _extract(tar, tmp)
         try:
             tmp.rename(dest)
         except OSError:  # another episode unpacked it first
