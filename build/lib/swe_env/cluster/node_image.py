@@ -59,11 +59,12 @@ def ray_spec() -> str:
 
 
 def node_digest(wheel: Path, base_id: str, spec: str) -> str:
-    """Content hash of what the node image is built from (wheel contents, not timestamps)."""
-    digest = hashlib.sha256(f"{base_id}\0{spec}\0".encode())
+    """Content hash of what the node image is built from: the wheel's modules (not its
+    metadata, which carries the README) and scripts, the requirements, the recipe."""
+    digest = hashlib.sha256(f"{base_id}\0{requirements(spec)}\0".encode())
     with zipfile.ZipFile(wheel) as zf:
         for name in sorted(zf.namelist()):
-            if not name.endswith("/RECORD"):
+            if not name.endswith(("/RECORD", "/METADATA")):
                 digest.update(name.encode() + b"\0" + zf.read(name))
     for path in sorted(RECIPE.iterdir()):
         digest.update(path.name.encode() + b"\0" + path.read_bytes())

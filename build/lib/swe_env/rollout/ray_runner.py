@@ -150,8 +150,16 @@ def start_ray(config: RayRunnerConfig) -> bool:
     if ray.is_initialized():
         return False
     if config.address:
-        ray.init(address=config.address, log_to_driver=False, configure_logging=False)
-        return False
+        for attempt in range(3):  # a head that just started may refuse its first client
+            try:
+                ray.init(address=config.address, log_to_driver=False, configure_logging=False)
+                return False
+            except ConnectionError:
+                with contextlib.suppress(Exception):
+                    ray.shutdown()
+                if attempt == 2:
+                    raise
+                time.sleep(5)
     ray.init(
         num_cpus=config.num_cpus,
         include_dashboard=False,
