@@ -3,8 +3,9 @@
 Workload: a local Ray node (no Docker) with the runner's one episode actor per node,
 here ``IN_FLIGHT`` threads on the one node. Each episode is a fake environment (reset
 and step cost nothing) and a scripted policy that thinks ``THINK`` seconds per turn for
-``TURNS`` turns, then submits; the record is a full trajectory written by the driver. The driver is this
-process: its CPU time (process_time) and memory growth (RSS) are measured over the run.
+``TURNS`` turns, then submits; the record is a full trajectory written by the driver.
+The driver is this process: its CPU time (process_time) and memory growth (RSS) are
+measured over the run.
 
 value: episodes/s written; baseline: the ideal rate (in flight / episode length);
 ratio = value / baseline (1.0: the driver is not the bottleneck). Extras: driver CPU
