@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import shutil
 import subprocess
 import sys
 import tarfile
@@ -43,8 +44,15 @@ def build_wheel(dest: Path) -> Path:
             f"the node image is built from a source checkout; none at {PROJECT} "
             "(clone the repository and run swe-env from it)"
         )
+    # Built from a copy: setuptools writes build/ and *.egg-info next to the sources.
+    source = dest / "src"
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", "*.egg-info")
+    for name in ("swe_env", "rewards"):
+        shutil.copytree(PROJECT / name, source / name, ignore=ignore)
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy2(PROJECT / name, source / name)
     cmd = [sys.executable, "-m", "pip", "wheel", "-q", "--no-deps"]
-    done = subprocess.run([*cmd, "-w", str(dest), str(PROJECT)], capture_output=True, text=True)
+    done = subprocess.run([*cmd, "-w", str(dest), str(source)], capture_output=True, text=True)
     wheels = sorted(dest.glob("swe_env-*.whl"))
     if done.returncode != 0 or not wheels:
         raise ImageBuildError("building the project's wheel failed", done.stderr[-4000:])

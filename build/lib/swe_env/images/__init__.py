@@ -1,1 +1,0 @@
-"""Images: base bootstrap, env and instance builds, cached by content hash."""

@@ -1,1 +1,0 @@
-"""Rollouts: the agent loop, runners and trajectory records."""
