@@ -33,15 +33,8 @@ DISK_CHECK_MAX_COST = 0.002
 """After each step the disk use is measured again if the last measurement took less
 than this many seconds; larger layers are left to the watcher's own polling."""
 
-__all__ = [
-    "ENV_ID",
-    "RewardName",
-    "SWEEnv",
-    "SWEEnvConfig",
-    "UnicodeText",
-    "compute_reward",
-    "register",
-]
+__all__ = ["ENV_ID", "RewardName", "SWEEnv", "SWEEnvConfig", "UnicodeText", "compute_reward"]
+__all__ += ["register"]
 
 
 def compute_reward(name: RewardName, grade: Any, patch: str, task: TaskSpec) -> float:
@@ -83,6 +76,7 @@ class SWEEnv(gymnasium.Env[str, Any]):
         render_mode: str | None = None,
         pool: SandboxPool | None = None,
         provider: SandboxProvider | None = None,
+        tasks: list[TaskSpec] | None = None,
         **kwargs: Any,
     ) -> None:
         """``provider``: where sandboxes come from (for resets and grading); the caller
@@ -91,7 +85,8 @@ class SWEEnv(gymnasium.Env[str, Any]):
 
         ``pool``: an optional :class:`swe_env.sandbox.pool.SandboxPool` that hands out
         pre-started fresh containers and removes them in the background; the caller
-        owns and closes it (ignored with ``provider``)."""
+        owns and closes it (ignored with ``provider``). ``tasks``: used as is, in place
+        of ``config.suite`` (a Ray node has no ``tasks/``: its jobs bring them)."""
         if render_mode not in (None, "ansi"):
             raise ValueError(f"render_mode must be None or 'ansi', not {render_mode!r}")
         self.render_mode = render_mode
@@ -99,7 +94,9 @@ class SWEEnv(gymnasium.Env[str, Any]):
             config = config.model_copy(update=SWEEnvConfig(**kwargs).model_dump(exclude_unset=True))
         self.config = config or SWEEnvConfig(**kwargs)
         suite = self.config.suite
-        self.tasks: list[TaskSpec] = select_tasks(load_suite(suite), self.config.task_ids, suite)
+        if tasks is None:
+            tasks = select_tasks(load_suite(suite), self.config.task_ids, suite)
+        self.tasks: list[TaskSpec] = tasks
         self.observation_space = UnicodeText(max_length=10_000_000)
         self.action_space = UnicodeText(max_length=10_000_000)
         self.task: TaskSpec | None = None

@@ -13,6 +13,7 @@ import typer
 
 import swe_env
 from swe_env.cli import (
+    cluster,
     doctor,
     factory,
     images,
@@ -55,6 +56,7 @@ def _root(
 
 app.add_typer(images.app, name="images")
 app.command()(doctor.doctor)
+app.add_typer(cluster.app, name="cluster")
 app.command()(sandbox.gc)
 app.command()(sandbox.smoke)
 app.add_typer(trajectories.app, name="trajectories")

@@ -113,6 +113,9 @@ RequestRetriesOpt = Annotated[int, _opt("Retries of a model request (429, 5xx, t
 RetriesOpt = Annotated[int, _opt("Reruns of an episode hit by an infrastructure fault.")]
 RayOpt = Annotated[bool, _opt("Run on a local Ray cluster.", "--ray")]
 RayAddressOpt = Annotated[str | None, _opt("Join this Ray cluster (implies --ray).")]
+RayResourceOpt = Annotated[
+    str | None, _opt("Only Ray nodes with this resource run episodes (swe-env cluster: swe_env).")
+]
 OutOpt = Annotated[Path | None, _opt("Output dir (default runs/rollout-<time>).", "--out")]
 
 
@@ -143,6 +146,7 @@ def rollout(
     retries: RetriesOpt = default(RolloutConfig, "retries"),
     use_ray: RayOpt = False,
     ray_address: RayAddressOpt = None,
+    ray_resource: RayResourceOpt = None,
     out_dir: OutOpt = None,
 ) -> None:
     """Roll out a policy on a suite: K samples per task, streamed to OUT/trajectories.jsonl.
@@ -181,6 +185,9 @@ def resolve(config_file: Path | None, flags: dict[str, Any]) -> RolloutConfig:
         switch_kind(data, "runner", "ray")
     if flags.get("ray_address"):
         data["runner"]["address"] = flags["ray_address"]
+    if flags.get("ray_resource"):
+        switch_kind(data, "runner", "ray")
+        data["runner"]["node_resource"] = flags["ray_resource"]
     if "concurrency" in flags:
         ray = (data.get("runner") or {}).get("type") == "ray"
         if not ray:

@@ -11,6 +11,7 @@ replay run checks images, tools, grading and trajectory writing at once.
 from __future__ import annotations
 
 import secrets
+import time
 from collections import deque
 from typing import Any
 
@@ -92,7 +93,9 @@ class ReplayPolicy:
     name = "replay"
     model = "gold-patch"
 
-    def __init__(self, task: TaskSpec) -> None:
+    def __init__(self, task: TaskSpec, think_seconds: float = 0.0) -> None:
+        """``think_seconds``: a pause before each action, as a model's think time
+        (benchmarks and fault tests: ``functools.partial(ReplayPolicy, think_seconds=2)``)."""
         if not task.gold_patch:
             raise ValueError(f"{task.full_id} has no gold patch to replay")
         self.task = task
@@ -108,9 +111,12 @@ class ReplayPolicy:
         )
         self._last: tuple[str, Action] | None = None
         self._fell_back: set[str] = set()
+        self.think_seconds = think_seconds
 
     def act(self, observation: str, info: dict[str, Any]) -> Action:
         """The next planned tool call; after a failed edit, the file's diff via git apply."""
+        if self.think_seconds > 0:
+            time.sleep(self.think_seconds)
         last = self._last
         if (
             last is not None

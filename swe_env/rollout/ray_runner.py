@@ -30,10 +30,11 @@ import ray
 import ray.exceptions
 from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
 
-from swe_env.env import SWEEnvConfig
+from swe_env.env import SWEEnv, SWEEnvConfig
 from swe_env.rollout.agent import AgentConfig
 from swe_env.rollout.config import RayRunnerConfig
 from swe_env.rollout.local import ThreadEnvs, pending_jobs, run_job
+from swe_env.rollout.shipping import pack, unpack
 from swe_env.rollout.trajectory import Trajectory, TrajectoryWriter
 from swe_env.tasks.spec import TaskSpec
 
@@ -79,8 +80,11 @@ class EpisodeWorker:
         agent: AgentConfig | None,
         retries: int,
         reap_pids: list[int],
+        make_env: Callable[[SWEEnvConfig], Any] | None = None,
     ) -> None:
-        self.envs = ThreadEnvs(config)
+        # Tasks come with the jobs (swe_env.rollout.shipping): no suite is loaded here.
+        self.envs = ThreadEnvs(config, make_env=make_env or (lambda c: SWEEnv(c, tasks=[])))
+        self.host = socket.gethostname()
         self.make_policy = make_policy
         self.agent = agent
         self.retries = retries
@@ -95,10 +99,20 @@ class EpisodeWorker:
     def describe(self) -> dict[str, Any]:
         return {"pid": os.getpid(), "host": socket.gethostname(), "reaped": self.reaped}
 
-    def run(self, task: TaskSpec, sample: int) -> dict[str, Any]:
+    def run(self, task: TaskSpec, sample: int, repo: bytes | None = None) -> dict[str, Any]:
+        """One episode; ``repo`` is the task's packed tree (resolved by Ray from the
+        object store), unpacked once on this node."""
+        task = unpack(task, repo)
+
+        def make_env() -> Any:
+            env = self.envs.get()
+            env.tasks[:] = [t for t in env.tasks if t.full_id != task.full_id] + [task]
+            return env
+
         traj = run_job(
-            self.envs.get, task, self.make_policy, sample, agent=self.agent, retries=self.retries
+            make_env, task, self.make_policy, sample, agent=self.agent, retries=self.retries
         )
+        traj.node = self.host
         return traj.model_dump(mode="json")
 
 
@@ -121,6 +135,14 @@ class _Jobs:
     finish: Callable[[Trajectory], None]
     attempts: dict[tuple[str, int], int] = field(default_factory=dict)
     inflight: dict[Any, tuple[TaskSpec, int, _Worker]] = field(default_factory=dict)
+    repos: dict[str, Any] = field(default_factory=dict)
+    """Task full_id -> its packed tree in the object store (put once, sent by reference)."""
+
+    def repo(self, task: TaskSpec) -> Any:
+        if task.full_id not in self.repos:
+            blob = pack(task)
+            self.repos[task.full_id] = None if blob is None else ray.put(blob)
+        return self.repos[task.full_id]
 
 
 def start_ray(config: RayRunnerConfig) -> bool:
@@ -128,8 +150,16 @@ def start_ray(config: RayRunnerConfig) -> bool:
     if ray.is_initialized():
         return False
     if config.address:
-        ray.init(address=config.address, log_to_driver=False, configure_logging=False)
-        return False
+        for attempt in range(3):  # a head that just started may refuse its first client
+            try:
+                ray.init(address=config.address, log_to_driver=False, configure_logging=False)
+                return False
+            except ConnectionError:
+                with contextlib.suppress(Exception):
+                    ray.shutdown()
+                if attempt == 2:
+                    raise
+                time.sleep(5)
     ray.init(
         num_cpus=config.num_cpus,
         include_dashboard=False,
@@ -151,7 +181,12 @@ class RayRunner:
         agent: AgentConfig | None = None,
         retries: int = 2,
         ray_config: RayRunnerConfig | None = None,
+        make_env: Callable[[SWEEnvConfig], Any] | None = None,
     ) -> None:
+        """``make_env(config)``: each worker thread's environment (default: a
+        :class:`SWEEnv` with no suite, fed the tasks its jobs bring; it must have a
+        ``tasks`` list). Benchmarks pass a fake one to measure the driver alone."""
+        self.make_env = make_env
         self.config = config
         self.make_policy = make_policy
         self.agent = agent
@@ -166,7 +201,9 @@ class RayRunner:
         actor = EpisodeWorker.options(  # type: ignore[attr-defined]
             max_concurrency=self.ray_config.per_node,
             scheduling_strategy=NodeAffinitySchedulingStrategy(node_id=node_id, soft=False),
-        ).remote(self.config, self.make_policy, self.agent, self.retries, reap_pids or [])
+        ).remote(
+            self.config, self.make_policy, self.agent, self.retries, reap_pids or [], self.make_env
+        )
         try:
             described = ray.get(actor.describe.remote(), timeout=self.ray_config.start_timeout)
         except (ray.exceptions.RayError, TimeoutError):
@@ -280,7 +317,7 @@ class RayRunner:
                 task, sample = jobs.queue.popleft()
                 key = (task.full_id, sample)
                 jobs.attempts[key] = jobs.attempts.get(key, 0) + 1
-                ref = worker.actor.run.remote(task, sample)
+                ref = worker.actor.run.remote(task, sample, jobs.repo(task))
                 worker.running.add(ref)
                 jobs.inflight[ref] = (task, sample, worker)
                 on_start(task.full_id, sample)

@@ -69,6 +69,8 @@ class Trajectory(BaseModel):
     started_at: float = Field(default_factory=time.time)
     infra_errors: list[str] = Field(default_factory=list)
     """Infrastructure faults met (and retried); a failed episode is never the agent's."""
+    node: str = ""
+    """The host the episode ran on (a Ray node's host name; empty when run in-process)."""
     status: str = "ok"
     """ok, or infra_error when the episode could not be completed."""
     usage: dict[str, int] = Field(default_factory=dict)

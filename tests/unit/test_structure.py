@@ -53,7 +53,7 @@ class Rule:
 
 FLOORS = (
     ("swe_env.cli", "swe_env.integrations", "swe_env.factory"),
-    ("swe_env.rollout", "swe_env.server"),
+    ("swe_env.rollout", "swe_env.server", "swe_env.cluster"),
     ("swe_env.env", "swe_env.env_fork", "swe_env.traces.trace_env"),
     (
         "swe_env.tools",
