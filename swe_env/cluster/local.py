@@ -275,9 +275,12 @@ class LocalCluster:
         """Kill node ``name``'s container: the node and its engine die at once."""
         self.client.containers.get(name).kill()
 
-    def start(self, name: str) -> None:
-        """Start a stopped node again (its engine keeps its images on the volume)."""
+    def start(self, name: str, timeout: float = 180) -> None:
+        """Start a stopped node again (its engine keeps its images on the volume) and wait
+        until its engine answers: a caller may use it at once (its Ray node joins later,
+        see :meth:`wait_ray`)."""
         self.client.containers.get(name).start()
+        self._wait_engine(name, time.monotonic() + timeout)
 
     def restart_engine(self, name: str) -> None:
         """Stop node ``name``'s Docker engine (SIGTERM to dockerd); the node's supervisor
