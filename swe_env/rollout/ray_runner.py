@@ -146,14 +146,15 @@ class _Jobs:
 
 
 def start_ray(config: RayRunnerConfig) -> bool:
-    """Connect to (or start) a cluster; True if this call started it."""
+    """Connect to (or start) a cluster; True if this call did (the caller then shuts Ray
+    down: a connection left open would be the next run's, whatever its address)."""
     if ray.is_initialized():
         return False
     if config.address:
         for attempt in range(3):  # a head that just started may refuse its first client
             try:
                 ray.init(address=config.address, log_to_driver=False, configure_logging=False)
-                return False
+                return True
             except ConnectionError:
                 with contextlib.suppress(Exception):
                     ray.shutdown()

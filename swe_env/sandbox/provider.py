@@ -72,6 +72,12 @@ class SandboxProvider:
         self._closed = False
         self.on_acquire: Callable[[DockerSandbox], None] | None = None
         """Called with every sandbox :meth:`acquire` hands out (an owner's bookkeeping)."""
+        self.background_release = True
+        """With a pool, :meth:`release` removes in the background; a service whose DELETE
+        promises the containers are gone when it answers turns this off."""
+        self._removed_now: set[str] = set()
+        """Sandboxes started for a given episode (a snapshot's): removed in the caller's
+        thread, since whoever releases one may then remove its image."""
         self.pool_labels: dict[str, str] | None = None
         """Labels of the pool's pre-started containers when they differ from ``labels``
         (a service's: started before any episode); the pool is then used only for what is
@@ -164,6 +170,9 @@ class SandboxProvider:
             sandbox = self.backend(
                 image, config, task=task, episode=episode, client=self.client, labels=self.labels
             )
+            if episode is not None:
+                with self._lock:
+                    self._removed_now.add(sandbox.id)
         if self.on_acquire is not None:
             self.on_acquire(sandbox)
         return sandbox
@@ -177,9 +186,12 @@ class SandboxProvider:
             pool.expect(image, self.config, count, task=task, labels=labels)
 
     def release(self, sandbox: DockerSandbox) -> None:
-        """Remove ``sandbox`` (in the background with a pool)."""
+        """Remove ``sandbox`` (in the background with a pool, except a snapshot's)."""
+        with self._lock:
+            now = sandbox.id in self._removed_now
+            self._removed_now.discard(sandbox.id)
         pool = self._pool
-        if pool is not None:
+        if pool is not None and not now and self.background_release:
             pool.release(sandbox)
         else:
             sandbox.close()

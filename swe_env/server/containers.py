@@ -71,6 +71,7 @@ class Janitor:
             return self.labelled(episode)
         child = self.labelled(episode)
         child.pool_labels = {**self.provider.labels, **self.labels(POOL)}
+        child.background_release = False  # DELETE answers once the containers are gone
 
         def given(sandbox: Any) -> None:
             with self._lock:

@@ -35,8 +35,11 @@ def chromium_path() -> str:
     return path
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
+    """Chromium for one test module. Not for the session: Playwright's sync API keeps an
+    event loop running in the main thread until it stops, and every later test that calls
+    ``asyncio.run`` would fail."""
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:
