@@ -108,7 +108,7 @@ class AgentShell:
         self._config = config
         self._revive = revive
         self._session: ShellSession | None = None
-        self._main_pid = 0
+        self.main_pid = 0  # the container's main process, pid inside it (0 until a shell)
         self._notes: list[str] = []
         self.tools = ToolShell(api, container, config.max_output_bytes)
         self.restarts = 0
@@ -141,9 +141,9 @@ class AgentShell:
         session = ShellSession(sock, self._config.max_output_bytes)
         try:
             session.start()
-            if not self._main_pid:
+            if not self.main_pid:
                 found = session.execute("cat /proc/1/task/1/children", 10.0)
-                self._main_pid = int((found.output.text().split() or ["0"])[0])
+                self.main_pid = int((found.output.text().split() or ["0"])[0])
             wd = self._config.workdir
             session.execute(f"mkdir -p {wd} 2>/dev/null; cd {wd}", 10.0)
         except (OSError, ValueError) as exc:
@@ -154,7 +154,7 @@ class AgentShell:
     def reap(self, *keep: int | None) -> bool:
         """Kill every process except init, the main process and ``keep``. False if the
         exec failed or did not end within REAP_TIMEOUT (a CI run once waited an hour)."""
-        pids = " ".join(str(p) for p in (self._main_pid, *keep) if p)
+        pids = " ".join(str(p) for p in (self.main_pid, *keep) if p)
         argv = ["/bin/sh", "-c", REAPER, "reaper", pids]
         try:
             exec_id = self._api.exec_create(self._container().id, argv)["Id"]
@@ -201,7 +201,7 @@ class AgentShell:
         """
         self.tools.close()
         self._revive()
-        self._main_pid = 0
+        self.main_pid = 0
         self.start()
         return (
             "the container was restarted (every process was killed; files are kept) "

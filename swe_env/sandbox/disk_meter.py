@@ -3,8 +3,11 @@ writable layer and volumes) or, when those are out of reach, with ``du`` inside 
 
 from __future__ import annotations
 
+import contextlib
 import os
+import signal
 import stat
+from pathlib import Path
 from typing import Any, Literal, Protocol
 
 BLOCK = 4096
@@ -104,3 +107,41 @@ def make_meter(container: Any, *, local: bool | None = None) -> Meter:
     if local and upper:
         return HostMeter([upper, *(m["Source"] for m in volumes if m.get("Source"))])
     return ExecMeter(container, [m["Destination"] for m in volumes])
+
+
+def kill_from_host(container: Any, keep: set[int]) -> int:
+    """SIGKILL, from this host, every process of ``container`` except pid 1 and those
+    whose pid inside the container is in ``keep``; returns how many were signalled.
+
+    One ``docker top`` (about 15 ms) instead of a ``docker exec`` (0.1-0.4 s): at 2 GB/s
+    of writes that difference is hundreds of MiB. Only a process that this host's /proc
+    shows in the container's cgroup is signalled, so an engine in another pid namespace
+    (whose pids mean other processes here) gets none, and the caller's reaper does it.
+
+    Raises:
+        OSError: the container's processes could not be listed.
+    """
+    import docker.errors
+    import requests.exceptions
+
+    try:
+        top = container.top()
+    except (docker.errors.APIError, requests.exceptions.RequestException) as exc:
+        raise OSError(f"docker top {container.id[:12]} failed: {exc}") from exc
+    column = top["Titles"].index("PID")
+    killed = 0
+    for row in top.get("Processes") or []:
+        pid = int(row[column])
+        try:
+            if container.id not in Path(f"/proc/{pid}/cgroup").read_text():
+                continue
+            status = Path(f"/proc/{pid}/status").read_text()
+        except OSError:  # gone, or not visible from here
+            continue
+        nspid = next((ln.split()[-1] for ln in status.splitlines() if ln.startswith("NSpid:")), "")
+        if not nspid.isdigit() or int(nspid) == 1 or int(nspid) in keep:
+            continue
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.kill(pid, signal.SIGKILL)
+            killed += 1
+    return killed

@@ -150,6 +150,7 @@ class DockerSandbox:
                 quota,
                 cfg.disk_poll,
                 stop_writers=self._stop_writers,
+                kill_fast=self._kill_writers_from_host,
             )
         except docker.errors.ImageNotFound as exc:
             raise ImageMissing(
@@ -166,6 +167,14 @@ class DockerSandbox:
         """Kill every process but init and the container's main one (the disk guard's
         answer to an overrun). False when the shell is not up yet or the reap failed."""
         return self._shell is not None and self._shell.reap()
+
+    def _kill_writers_from_host(self) -> int:
+        """The same, signalled from this host (local engines): none before the main
+        process is known, since killing it would stop the container."""
+        main = self._shell.main_pid if self._shell is not None else 0
+        if not main or self._container is None:
+            return 0
+        return disk.kill_from_host(self._container, {main})
 
     @property
     def restarts(self) -> int:

@@ -27,8 +27,18 @@ pytestmark = [pytest.mark.docker, pytest.mark.slow]
 MiB = 2**20
 BUDGET = 200 * MiB
 OVERSHOOT = 128 * MiB
-"""The overshoot this module promises: write speed (about 100-300 MB/s through
-fuse-overlayfs here) x (poll interval 0.25 s + one measurement + the kill)."""
+REACTION = 0.25
+"""The overshoot this module promises: what the writer writes in REACTION seconds (the
+time to notice plus the time to stop it), and never less than OVERSHOOT. Writers went
+100-300 MB/s through fuse-overlayfs on one machine here, 2-2.9 GB/s on another; the
+guard reacted within 25-30 ms on that one when idle (bench/disk_overshoot.py)."""
+
+
+def allowed(spy) -> int:
+    """The overshoot allowed for the writes ``spy`` watched (see REACTION)."""
+    return max(OVERSHOOT, int(spy.rate * REACTION))
+
+
 TASK = "pytest-disk"
 
 
@@ -56,12 +66,23 @@ class Spy:
         attrs = docker_client.api.inspect_container(container_id)
         self.upper = attrs["GraphDriver"]["Data"]["UpperDir"]
         self.peak = 0
+        self.rate = 0.0
+        """The fastest growth seen between two samples, in bytes per second."""
+        self._last: dict[str, tuple[float, int]] = {}
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
+    def sample(self, usage: int, container: str = "") -> None:
+        now = time.monotonic()
+        then, before = self._last.get(container, (0.0, 0))
+        if then and now - then >= 0.005:
+            self.rate = max(self.rate, (usage - before) / (now - then))
+        self._last[container] = (now, usage)
+        self.peak = max(self.peak, usage)
+
     def _run(self) -> None:
         while not self._stop.is_set():
-            self.peak = max(self.peak, host_usage(self.upper))
+            self.sample(host_usage(self.upper))
             time.sleep(0.01)
 
     @contextmanager
@@ -110,7 +131,7 @@ def test_many_big_files_past_the_budget_are_stopped(guarded, docker_client) -> N
     assert "finished" not in result.output and result.session_restarted
     assert status.exceeded and status.kills >= 1
     assert "disk budget exceeded" in guarded.disk.message()
-    assert BUDGET < spy.peak <= BUDGET + OVERSHOOT, spy.peak / MiB
+    assert BUDGET < spy.peak <= BUDGET + allowed(spy), (spy.peak / MiB, spy.rate / MiB)
     # Nothing was deleted, and the sandbox still answers.
     kept = guarded.run("ls /tmp | grep -c '^f'")
     assert 2 <= int(kept.output) < 50
@@ -120,7 +141,7 @@ def test_one_huge_file_stops_at_the_file_size_limit(guarded, docker_client) -> N
     with Spy(docker_client, guarded.id).watching() as spy:
         result = guarded.run("dd if=/dev/zero of=/tmp/huge bs=1M count=5000 status=none")
     assert result.exit_code == 153 or result.session_restarted, result
-    assert spy.peak <= BUDGET + OVERSHOOT, spy.peak / MiB
+    assert spy.peak <= BUDGET + allowed(spy), (spy.peak / MiB, spy.rate / MiB)
 
 
 def test_many_small_files_past_the_budget_are_caught(docker_client, base_image) -> None:
@@ -137,7 +158,7 @@ def test_many_small_files_past_the_budget_are_caught(docker_client, base_image) 
             result = sb.run(attack)
         assert "finished" not in result.output
         assert sb.disk.status().exceeded
-        assert budget < spy.peak <= budget + OVERSHOOT, spy.peak / MiB
+        assert budget < spy.peak <= budget + allowed(spy), (spy.peak / MiB, spy.rate / MiB)
 
 
 def test_empty_files_count_against_the_budget(docker_client, base_image) -> None:
@@ -160,7 +181,7 @@ def test_background_writers_are_stopped_too(guarded, docker_client) -> None:
     assert start.output.strip() == "started"
     with Spy(docker_client, guarded.id).watching() as spy:
         assert _wait(lambda: guarded.disk.status().exceeded, timeout=30)
-    assert spy.peak <= BUDGET + OVERSHOOT, spy.peak / MiB
+    assert spy.peak <= BUDGET + allowed(spy), (spy.peak / MiB, spy.rate / MiB)
     # The idle shell was killed with the writers: the next command finds it gone.
     assert guarded.run("true").session_restarted
     after = guarded.run("sleep 1; ps -eo comm | grep -c '^dd$'")
@@ -266,13 +287,15 @@ MANY_BIG_FILES = (
 )
 
 
-class TaskSpy:
+class TaskSpy(Spy):
     """Peak writable layer of every container this process started for ``task`` (other
     test runs on the same engine may use the same task), and their file size limits."""
 
     def __init__(self, docker_client, task: str) -> None:
         self.client, self.task = docker_client, task
         self.peak = 0
+        self.rate = 0.0
+        self._last = {}
         self.fsize: set[int] = set()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
@@ -289,7 +312,7 @@ class TaskSpy:
                 limits = attrs["HostConfig"]["Ulimits"] or []
                 self.fsize |= {u["Hard"] for u in limits if u["Name"] == "fsize"}
                 upper = attrs["GraphDriver"]["Data"]["UpperDir"]
-                self.peak = max(self.peak, host_usage(upper))
+                self.sample(host_usage(upper), c["Id"])
             time.sleep(0.01)
 
     @contextmanager
@@ -312,7 +335,9 @@ def env_task(docker_client):
     return task
 
 
-def test_env_ends_the_episode_when_the_agent_writes_past_the_budget(env_task) -> None:
+def test_env_ends_the_episode_when_the_agent_writes_past_the_budget(
+    env_task, docker_client
+) -> None:
     from swe_env.env import SWEEnv
 
     env = SWEEnv(suite="demo", task_ids=[env_task.id], sandbox={"disk": "200m"})
@@ -323,11 +348,12 @@ def test_env_ends_the_episode_when_the_agent_writes_past_the_budget(env_task) ->
         obs, reward, terminated, truncated, info = env.step(action)
         assert "ok" in obs and not (terminated or truncated) and "termination" not in info
         action = {"name": "bash", "arguments": {"command": MANY_BIG_FILES}}
-        obs, reward, terminated, truncated, info = env.step(action)
+        with TaskSpy(docker_client, ENV_TASK).watching() as spy:
+            obs, reward, terminated, truncated, info = env.step(action)
         assert "disk budget exceeded" in obs and "The episode is over" in obs
         assert (reward, terminated, truncated) == (0.0, True, False)
         assert info["termination"] == "disk_budget" and info["disk"]["exceeded"] is True
-        assert BUDGET < info["disk"]["peak"] <= BUDGET + OVERSHOOT
+        assert BUDGET < info["disk"]["peak"] <= BUDGET + allowed(spy), spy.rate / MiB
         assert "grade" not in info
     finally:
         env.close()
@@ -344,7 +370,7 @@ def test_the_grading_container_has_the_budget_too(env_task, docker_client, tmp_p
         result = grade(env_task, patch, client=docker_client, sandbox_config=config)
     assert not result.resolved
     assert spy.fsize == {BUDGET}
-    assert BUDGET < spy.peak <= BUDGET + OVERSHOOT, spy.peak / MiB
+    assert BUDGET < spy.peak <= BUDGET + allowed(spy), (spy.peak / MiB, spy.rate / MiB)
     with TaskSpy(docker_client, ENV_TASK).watching() as spy:
         grade(env_task, "", client=docker_client)  # the default config
     assert spy.fsize == {4 * 2**30}
@@ -362,3 +388,13 @@ def _diff(source: str, tmp_path, changes: dict[str, str]) -> str:
     for rel, content in changes.items():
         (repo / rel).write_text(content)
     return subprocess.run([*git, "diff"], check=True, capture_output=True, text=True).stdout
+
+
+def test_the_host_side_kill_leaves_init_and_the_main_process(guarded, docker_client) -> None:
+    assert guarded.run("nohup sleep 300 >/dev/null 2>&1 & echo started").output.strip() == "started"
+    assert disk.kill_from_host(guarded._container, {guarded._shell.main_pid}) >= 2  # sleep, shells
+    guarded._container.reload()
+    assert guarded._container.status == "running"  # init and `sleep infinity` are alive
+    assert guarded.run("true").session_restarted  # the shell was killed too: a new one
+    after = guarded.run("ps -eo args | grep -c '^sleep 300'")
+    assert after.output.strip() == "0", after

@@ -244,6 +244,86 @@ def test_a_failed_reaper_falls_back_to_killing_the_container() -> None:
     assert _wait(lambda: other.kills == 1)
 
 
+def test_polls_quicken_as_the_headroom_shrinks_and_relax_once_writers_stop() -> None:
+    guard = disk.DiskGuard(FakeContainer(), 4 * 2**30, FakeMeter(0), poll=0.1)
+    guard._last = (0.0, 0)
+    # Far from the budget, nothing growing: the poll interval.
+    assert guard._interval(MiB, 1.0) == 0.1
+    # 200 MiB of headroom could go in 50 ms at FAST_WRITES, before any rate is measured.
+    small = disk.DiskGuard(FakeContainer(), 200 * MiB, FakeMeter(0), poll=0.1)
+    small._last = (0.0, 0)
+    assert small._interval(0, 1.0) == pytest.approx(0.5 * 200 * MiB / disk.FAST_WRITES)
+    # A measured rate faster than FAST_WRITES counts: 8 GiB/s over the last 10 ms.
+    small._last = (1.0, 10 * MiB)
+    fast = small._interval(10 * MiB + 80 * MiB, 1.01)
+    assert fast == pytest.approx(max(disk.MIN_POLL, 0.5 * 110 * MiB / (8 * 2**30)), rel=0.01)
+    # Near the budget: every MIN_POLL; over it and no longer growing: the poll again.
+    small._last = (1.0, 199 * MiB)
+    assert small._interval(199 * MiB + 1, 1.01) == disk.MIN_POLL
+    small._last = (1.0, 250 * MiB)
+    assert small._interval(250 * MiB, 1.1) == 0.1
+    # A costly walk is never repeated more than MAX_DUTY of the time.
+    small.cost = 0.05
+    assert small._interval(199 * MiB, 1.2) == pytest.approx(0.05 / disk.MAX_DUTY)
+
+
+def test_the_host_side_kill_signals_only_the_containers_processes(tmp_path: Path) -> None:
+    """A process listed by the engine that this host's /proc does not show in the
+    container's cgroup (an engine in another pid namespace) is never signalled."""
+    import subprocess
+
+    bystander = subprocess.Popen(["sleep", "30"])
+    try:
+        container = SimpleNamespace(
+            id="0" * 64,
+            top=lambda: {
+                "Titles": ["UID", "PID", "CMD"],
+                "Processes": [["0", str(bystander.pid), "sleep"]],
+            },
+        )
+        assert disk.kill_from_host(container, set()) == 0
+        time.sleep(0.1)
+        assert bystander.poll() is None
+        broken = SimpleNamespace(
+            id="0" * 64, top=lambda: (_ for _ in ()).throw(docker.errors.APIError("x"))
+        )
+        with pytest.raises(OSError):
+            disk.kill_from_host(broken, set())
+    finally:
+        bystander.kill()
+        bystander.wait()
+
+
+def test_a_fast_kill_runs_before_the_reaper_with_a_host_meter() -> None:
+    order: list[str] = []
+    meter = FakeMeter(2 * MiB)
+    meter.mode = "host"
+    guard = disk.DiskGuard(
+        FakeContainer(),
+        MiB,
+        meter,
+        poll=10,
+        stop_writers=lambda: order.append("reaper") or True,
+        kill_fast=lambda: order.append("host") or 1,
+    )
+    assert guard.check().exceeded
+    assert _wait(lambda: order == ["host", "reaper"]), order
+    # Without a host-side meter (du in the container) the host's pids mean nothing.
+    order.clear()
+    meter2 = FakeMeter(2 * MiB)
+    meter2.mode = "exec"
+    remote = disk.DiskGuard(
+        FakeContainer(),
+        MiB,
+        meter2,
+        poll=10,
+        stop_writers=lambda: order.append("reaper") or True,
+        kill_fast=lambda: order.append("host") or 1,
+    )
+    assert remote.check().exceeded
+    assert _wait(lambda: order == ["reaper"]), order
+
+
 def test_check_skips_costly_measurements_when_asked() -> None:
     meter = FakeMeter(MiB)
     guard = disk.DiskGuard(FakeContainer(), 100 * MiB, meter, poll=10)
