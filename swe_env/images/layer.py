@@ -112,6 +112,10 @@ class WorkContainer:
                 repository,
                 tag,
                 message=f"swe-env: one layer for {self.tag}",
+                # Nothing runs in the work container by now, so nothing to freeze; a
+                # paused one whose engine dies mid-commit stays frozen (seen on a test
+                # cluster's node killed while building: the node could not exit).
+                pause=False,
                 conf={**config, "Labels": {**dict.fromkeys(self.labels, ""), **labels}},
             )
         except docker.errors.APIError as exc:

@@ -135,13 +135,20 @@ def test_env_with_a_pool_reuses_nothing_and_leaks_nothing(docker_client):
 @pytest.mark.slow
 def test_destroying_the_container_ends_the_episode_as_the_agents_failure(docker_client):
     """``rm -rf /`` then killing every process leaves a container whose main process
-    cannot start again: that is the agent's doing, so the episode ends with the failure
-    reward, never as an infrastructure fault that a runner would retry and mask."""
+    cannot start again: that is the agent's doing, so the episode ends (on that step or
+    the next) with the failure reward, never as an infrastructure fault that a runner
+    would retry and mask."""
     env = SWEEnv(suite="demo", reward="binary_pm1")
     try:
         env.reset(options={"task_id": TASK})
         wreck = "rm -rf --no-preserve-root / 2>/dev/null; kill -9 -1"
         obs, reward, term, trunc, info = env.step({"name": "bash", "arguments": {"command": wreck}})
+        if not term:
+            # kill -9 -1 spares the shell itself: it may print its end marker before
+            # init, its main child gone, takes the container down. The next call finds it.
+            assert reward == 0.0 and not trunc, (obs, info)
+            action = {"name": "bash", "arguments": {"command": "ls"}}
+            obs, reward, term, trunc, info = env.step(action)
         assert term and not trunc and reward == -1.0, (obs, info)
         assert info["termination"] == "sandbox_destroyed"
         assert "destroyed its filesystem" in obs
