@@ -133,27 +133,51 @@ def test_env_with_a_pool_reuses_nothing_and_leaks_nothing(docker_client):
 
 
 @pytest.mark.slow
+def _step(env, command: str):
+    return env.step({"name": "bash", "arguments": {"command": command}})
+
+
 def test_destroying_the_container_ends_the_episode_as_the_agents_failure(docker_client):
-    """``rm -rf /`` then killing every process leaves a container whose main process
-    cannot start again: that is the agent's doing, so the episode ends (on that step or
-    the next) with the failure reward, never as an infrastructure fault that a runner
-    would retry and mask."""
+    """A container whose main process cannot start again (its binary deleted, then every
+    process killed) is the agent's doing: the episode ends with the failure reward and
+    ``sandbox_destroyed``, never as an infrastructure fault a runner would retry and
+    mask. ``kill -9 -1`` spares the calling shell, which may answer before the container
+    goes down: then the next call finds it down."""
     env = SWEEnv(suite="demo", reward="binary_pm1")
     try:
         env.reset(options={"task_id": TASK})
-        wreck = "rm -rf --no-preserve-root / 2>/dev/null; kill -9 -1"
-        obs, reward, term, trunc, info = env.step({"name": "bash", "arguments": {"command": wreck}})
+        obs, reward, term, trunc, info = _step(env, "rm -f /usr/bin/sleep; kill -9 -1")
         if not term:
-            # kill -9 -1 spares the shell itself: it may print its end marker before
-            # init, its main child gone, takes the container down. The next call finds it.
             assert reward == 0.0 and not trunc, (obs, info)
-            action = {"name": "bash", "arguments": {"command": "ls"}}
-            obs, reward, term, trunc, info = env.step(action)
+            obs, reward, term, trunc, info = _step(env, "ls")
         assert term and not trunc and reward == -1.0, (obs, info)
         assert info["termination"] == "sandbox_destroyed"
         assert "destroyed its filesystem" in obs
         with pytest.raises(RuntimeError, match="episode is over"):
-            env.step({"name": "bash", "arguments": {"command": "ls"}})
+            _step(env, "ls")
+    finally:
+        env.close()
+    assert not _alive(docker_client, TASK)
+
+
+def test_wiping_the_filesystem_ends_the_episode_as_the_agents_failure(docker_client):
+    """``rm -rf /`` then ``kill -9 -1``: depending on how far the wipe gets before the
+    command's timeout and on who wins the race above, the container is found destroyed
+    or lives on with a wrecked filesystem, where a submission has no patch. Either way
+    no call raises and the episode ends with the failure reward."""
+    env = SWEEnv(suite="demo", reward="binary_pm1")
+    try:
+        env.reset(options={"task_id": TASK})
+        wreck = "rm -rf --no-preserve-root / 2>/dev/null; kill -9 -1"
+        obs, reward, term, trunc, info = _step(env, wreck)
+        then = [
+            {"name": "bash", "arguments": {"command": "ls"}},
+            {"name": "submit", "arguments": {}},
+        ]
+        while not term and then:
+            assert reward == 0.0 and not trunc, (obs, info)
+            obs, reward, term, trunc, info = env.step(then.pop(0))
+        assert term and not trunc and reward == -1.0, (obs, info)
     finally:
         env.close()
     assert not _alive(docker_client, TASK)
