@@ -61,6 +61,10 @@ class RayRunnerConfig(BaseModel):
     """How often the driver looks for finished episodes, in seconds."""
     start_timeout: float = Field(120.0, gt=0)
     """Seconds a new worker may take to come up before its node is skipped."""
+    warm_pool: bool = True
+    """Each worker reserves its next ``per_node`` jobs and starts their containers while
+    its current episodes run (images the node has already built), so their resets take
+    over a started container."""
 
 
 RunnerConfig = Annotated[LocalRunnerConfig | RayRunnerConfig, Field(discriminator="type")]

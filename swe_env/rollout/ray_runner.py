@@ -11,14 +11,15 @@ a new worker there that first removes the dead worker's containers. A job is wri
 exactly once: its result either arrives or the job is requeued, and the writer ignores
 a second complete record of a (task, sample) pair. After ``max_attempts`` worker deaths
 a job is recorded as ``infra_error`` (a rerun retries it).
+
+With ``warm_pool`` (the default) each worker also reserves its next ``per_node`` jobs,
+whose containers its node starts meanwhile (:mod:`swe_env.rollout.ray_worker`).
 """
 
 from __future__ import annotations
 
 import contextlib
-import os
 import socket
-import threading
 import time
 from collections import deque
 from collections.abc import Callable
@@ -30,11 +31,12 @@ import ray
 import ray.exceptions
 from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
 
-from swe_env.env import SWEEnv, SWEEnvConfig
+from swe_env.env import SWEEnvConfig
 from swe_env.rollout.agent import AgentConfig
 from swe_env.rollout.config import RayRunnerConfig
-from swe_env.rollout.local import ThreadEnvs, pending_jobs, run_job
-from swe_env.rollout.shipping import pack, unpack
+from swe_env.rollout.local import pending_jobs
+from swe_env.rollout.ray_worker import EpisodeWorker, reap_containers
+from swe_env.rollout.shipping import pack
 from swe_env.rollout.trajectory import Trajectory, TrajectoryWriter
 from swe_env.tasks.spec import TaskSpec
 
@@ -45,77 +47,6 @@ _WORKER_GONE = (
 )
 
 
-def reap_containers(
-    pids: list[int], docker_host: str | None = None, passes: tuple[float, ...] = (0.0,)
-) -> int:
-    """Remove the containers that processes ``pids`` of this host left behind.
-
-    ``passes`` are delays (seconds from the call) of repeated sweeps: a create request
-    that a dying process sent may still complete in the engine after the first sweep.
-    Returns how many were removed. Used for dead workers: their episodes are rerun.
-    """
-    if not pids:
-        return 0
-    from swe_env.sandbox.config import DockerSandboxConfig
-    from swe_env.sandbox.provider import SandboxProvider
-
-    removed = 0
-    started = time.monotonic()
-    with SandboxProvider(DockerSandboxConfig(docker_host=docker_host)) as provider:
-        for delay in passes:
-            time.sleep(max(0.0, started + delay - time.monotonic()))
-            with contextlib.suppress(Exception):  # as before: a failed sweep is not fatal
-                removed += provider.reap(pids)
-    return removed
-
-
-@ray.remote(num_cpus=0, max_restarts=0)
-class EpisodeWorker:
-    """Runs episodes on its node. Methods run in up to ``max_concurrency`` threads."""
-
-    def __init__(
-        self,
-        config: SWEEnvConfig,
-        make_policy: Callable[[TaskSpec], Any],
-        agent: AgentConfig | None,
-        retries: int,
-        reap_pids: list[int],
-        make_env: Callable[[SWEEnvConfig], Any] | None = None,
-    ) -> None:
-        # Tasks come with the jobs (swe_env.rollout.shipping): no suite is loaded here.
-        self.envs = ThreadEnvs(config, make_env=make_env or (lambda c: SWEEnv(c, tasks=[])))
-        self.host = socket.gethostname()
-        self.make_policy = make_policy
-        self.agent = agent
-        self.retries = retries
-        self.reaped = reap_containers(reap_pids, config.sandbox.docker_host)
-        if reap_pids:  # late sweeps in the background: do not hold up the new worker
-            threading.Thread(
-                target=reap_containers,
-                args=(reap_pids, config.sandbox.docker_host, (3.0, 10.0, 30.0)),
-                daemon=True,
-            ).start()
-
-    def describe(self) -> dict[str, Any]:
-        return {"pid": os.getpid(), "host": socket.gethostname(), "reaped": self.reaped}
-
-    def run(self, task: TaskSpec, sample: int, repo: bytes | None = None) -> dict[str, Any]:
-        """One episode; ``repo`` is the task's packed tree (resolved by Ray from the
-        object store), unpacked once on this node."""
-        task = unpack(task, repo)
-
-        def make_env() -> Any:
-            env = self.envs.get()
-            env.tasks[:] = [t for t in env.tasks if t.full_id != task.full_id] + [task]
-            return env
-
-        traj = run_job(
-            make_env, task, self.make_policy, sample, agent=self.agent, retries=self.retries
-        )
-        traj.node = self.host
-        return traj.model_dump(mode="json")
-
-
 @dataclass
 class _Worker:
     node_id: str
@@ -124,6 +55,8 @@ class _Worker:
     host: str = ""
     running: set[Any] = field(default_factory=set)
     alive: bool = True
+    reserved: deque[tuple[TaskSpec, int]] = field(default_factory=deque)
+    """Jobs this worker takes next, announced to its warm pool (never also queued)."""
 
 
 @dataclass
@@ -188,11 +121,12 @@ class RayRunner:
         :class:`SWEEnv` with no suite, fed the tasks its jobs bring; it must have a
         ``tasks`` list). Benchmarks pass a fake one to measure the driver alone."""
         self.make_env = make_env
+        self.ray_config = ray_config or RayRunnerConfig()
+        self.warm_pool = self.ray_config.warm_pool and make_env is None
         self.config = config
         self.make_policy = make_policy
         self.agent = agent
         self.retries = retries
-        self.ray_config = ray_config or RayRunnerConfig()
         self.workers: list[_Worker] = []
         self.respawns = 0
         self.requeued = 0
@@ -200,10 +134,16 @@ class RayRunner:
     # -- workers ----------------------------------------------------------------------
     def _spawn(self, node_id: str, reap_pids: list[int] | None = None) -> _Worker | None:
         actor = EpisodeWorker.options(  # type: ignore[attr-defined]
-            max_concurrency=self.ray_config.per_node,
+            max_concurrency=self.ray_config.per_node + 1,  # + expect() and close()
             scheduling_strategy=NodeAffinitySchedulingStrategy(node_id=node_id, soft=False),
         ).remote(
-            self.config, self.make_policy, self.agent, self.retries, reap_pids or [], self.make_env
+            self.config,
+            self.make_policy,
+            self.agent,
+            self.retries,
+            reap_pids or [],
+            self.make_env,
+            self.ray_config.per_node if self.warm_pool else 0,
         )
         try:
             described = ray.get(actor.describe.remote(), timeout=self.ray_config.start_timeout)
@@ -267,6 +207,9 @@ class RayRunner:
     def _stop_workers(self) -> None:
         """Kill every worker; remove what the ones on this host left (an interrupted run)."""
         busy = [w for w in self.workers if w.alive and w.running]
+        idle = [w for w in self.workers if w.alive and not w.running]
+        with contextlib.suppress(Exception):  # their pools' unused containers
+            ray.get([w.actor.close.remote() for w in idle], timeout=60)
         for worker in self.workers:
             with contextlib.suppress(Exception):
                 ray.kill(worker.actor)
@@ -297,7 +240,7 @@ class RayRunner:
         if jobs.queue:
             self._add_new_nodes()
         last_scan = time.monotonic()
-        while jobs.queue or jobs.inflight:
+        while jobs.queue or jobs.inflight or any(w.reserved for w in self.workers if w.alive):
             live = [w for w in self.workers if w.alive]
             if not live:
                 raise RuntimeError("no Ray worker is left and none can be started")
@@ -312,16 +255,37 @@ class RayRunner:
     def _dispatch(
         self, jobs: _Jobs, live: list[_Worker], on_start: Callable[[str, int], None]
     ) -> None:
-        """Hand queued jobs to ``live`` workers, up to ``per_node`` running on each."""
+        """Hand jobs to ``live`` workers, up to ``per_node`` running on each: a worker's
+        reserved jobs first, then the queue, then (at the tail of a run) another
+        worker's last reservation. With the warm pool, each worker then reserves up to
+        ``per_node`` more from the queue and announces them to its node."""
         for worker in live:
-            while jobs.queue and len(worker.running) < self.ray_config.per_node:
-                task, sample = jobs.queue.popleft()
+            while len(worker.running) < self.ray_config.per_node:
+                job = self._next_job(jobs, worker, live)
+                if job is None:
+                    break
+                task, sample = job
                 key = (task.full_id, sample)
                 jobs.attempts[key] = jobs.attempts.get(key, 0) + 1
                 ref = worker.actor.run.remote(task, sample, jobs.repo(task))
                 worker.running.add(ref)
                 jobs.inflight[ref] = (task, sample, worker)
                 on_start(task.full_id, sample)
+            while self.warm_pool and jobs.queue:
+                if len(worker.reserved) >= self.ray_config.per_node:
+                    break
+                task, sample = jobs.queue.popleft()
+                worker.reserved.append((task, sample))
+                worker.actor.expect.remote(task, jobs.repo(task))
+
+    @staticmethod
+    def _next_job(jobs: _Jobs, worker: _Worker, live: list[_Worker]) -> tuple[TaskSpec, int] | None:
+        if worker.reserved:
+            return worker.reserved.popleft()
+        if jobs.queue:
+            return jobs.queue.popleft()
+        richest = max(live, key=lambda w: len(w.reserved))
+        return richest.reserved.pop() if richest.reserved else None
 
     def _collect(self, jobs: _Jobs) -> list[_Worker]:
         """Record the episodes that finish within one poll; returns the workers found dead."""
@@ -354,6 +318,8 @@ class RayRunner:
             except (ray.exceptions.RayError, TimeoutError):
                 self._requeue(jobs, task, sample, None)
         worker.running.clear()
+        jobs.queue.extendleft(reversed(worker.reserved))  # never started: back in line
+        worker.reserved.clear()
         self._replace(worker)
 
     def _requeue(self, jobs: _Jobs, task: TaskSpec, sample: int, exc: BaseException | None) -> None:

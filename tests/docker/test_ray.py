@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import socket
+import time
 from pathlib import Path
 
 import pytest
@@ -109,3 +110,35 @@ def test_no_node_with_the_resource_fails_fast(cluster, tmp_path) -> None:
     with pytest.raises(RuntimeError, match="no Ray worker"):
         RayRunner(CONFIG, ReplayPolicy, ray_config=config).run(TASKS[:1], tmp_path)
     assert not (tmp_path / "trajectories.jsonl").exists()  # nothing written
+
+
+def test_the_warm_pool_starts_what_the_next_jobs_take_and_leaks_nothing(
+    cluster, docker_client, tmp_path
+) -> None:
+    tasks = TASKS[:2]
+    time.sleep(1.01 - time.time() % 1)  # events count whole seconds: none of the last test's
+    since = int(time.time())
+    runner = RayRunner(CONFIG, ReplayPolicy, ray_config=RayRunnerConfig(per_node=2))
+    assert runner.warm_pool  # the default
+    results = runner.run(tasks, tmp_path, samples=3)
+    until = int(time.time()) + 1
+    assert len(results) == 6 and all(t.resolved for t in results)
+    # The jobs after the first wave were reserved and their containers started while
+    # the first wave ran: their resets were a hand-over, not a container start.
+    by_job = {(t.task_id, t.sample): t for t in results}
+    jobs = [by_job[(t.full_id, k)] for t in tasks for k in range(3)]
+    first = sorted(t.reset_seconds for t in jobs[:2])
+    later = sorted(t.reset_seconds for t in jobs[2:])
+    assert later[0] < min(0.1, first[0] / 3), (first, later)  # no pool: all 0.16-0.2 s
+    # One container per episode and one per grading: none started that went unused.
+    events = docker_client.events(
+        since=since, until=until, decode=True, filters={"type": "container", "event": "create"}
+    )
+    ids = {t.full_id for t in tasks}
+    created = [e for e in events if e["Actor"]["Attributes"].get(f"{LABEL_PREFIX}.task") in ids]
+    assert len(created) == 2 * len(results), _pids(created)
+    assert not leftovers(docker_client, _pids(created))  # the pools' spares included
+
+
+def _pids(events: list[dict]) -> list[int]:
+    return sorted({int(e["Actor"]["Attributes"][f"{LABEL_PREFIX}.owner-pid"]) for e in events})
