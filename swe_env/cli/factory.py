@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.table import Table
@@ -12,6 +13,17 @@ from swe_env.cli.common import console, engine, fail, out
 from swe_env.errors import SweEnvError
 
 RepoArg = Annotated[Path, typer.Argument(help="The repository (a directory with its tests).")]
+T = TypeVar("T")
+
+
+def _made(make: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+    """``make(*args, **kwargs)`` with its progress printed dim; its error is one line."""
+    try:
+        return make(
+            *args, **kwargs, on_progress=lambda message: console.print(f"[dim]{message}[/]")
+        )
+    except SweEnvError as exc:
+        fail(exc)
 
 
 def tasks_env(
@@ -113,20 +125,17 @@ def tasks_mutate(
     if not repo.is_dir():
         fail(f"{repo}: not a directory")
     writer = _writer(policy, base_url, model)
-    try:
-        summary = make_tasks(
-            repo,
-            out_dir,
-            engine(),
-            max_candidates=max_candidates,
-            seed=seed,
-            workers=workers,
-            k=k,
-            writer=writer,
-            on_progress=lambda message: console.print(f"[dim]{message}[/]"),
-        )
-    except SweEnvError as exc:
-        fail(exc)
+    summary = _made(
+        make_tasks,
+        repo,
+        out_dir,
+        engine(),
+        max_candidates=max_candidates,
+        seed=seed,
+        workers=workers,
+        k=k,
+        writer=writer,
+    )
     _report(summary)
 
 
@@ -155,19 +164,16 @@ def tasks_mine(
     if not (repo / ".git").exists():
         fail(f"{repo}: not a git repository (`swe-env tasks history PKG` builds one of releases)")
     writer = _writer(policy, base_url, model)
-    try:
-        summary = mine_tasks(
-            repo,
-            out_dir,
-            engine(),
-            since=since,
-            max_candidates=max_candidates,
-            workers=workers,
-            writer=writer,
-            on_progress=lambda message: console.print(f"[dim]{message}[/]"),
-        )
-    except SweEnvError as exc:
-        fail(exc)
+    summary = _made(
+        mine_tasks,
+        repo,
+        out_dir,
+        engine(),
+        since=since,
+        max_candidates=max_candidates,
+        workers=workers,
+        writer=writer,
+    )
     if not summary.candidates:
         fail(f"{repo}: no commit changes Python tests and Python code together" + (
             f" after {since}" if since else ""
@@ -188,14 +194,11 @@ def tasks_history(
     `swe-env tasks mine` it."""
     from swe_env.factory.history import build_history
 
-    try:
-        versions = build_history(
-            package,
-            out_dir,
-            releases,
-            until=until,
-            on_progress=lambda message: console.print(f"[dim]{message}[/]"),
-        )
-    except SweEnvError as exc:
-        fail(exc)
+    versions = _made(
+        build_history,
+        package,
+        out_dir,
+        releases,
+        until=until,
+    )
     out.print(f"{out_dir}: {len(versions)} commits ({', '.join(versions)})")

@@ -8,12 +8,12 @@ images hold nothing of the original code.
 from __future__ import annotations
 
 import subprocess
-import sys
-import tarfile
 from pathlib import Path
 
 import pytest
+from packaging.version import Version
 
+from swe_env.factory.history import fetch_sdist
 from swe_env.factory.infer import infer_environment
 from swe_env.factory.mutate import make_tasks
 from swe_env.tasks.native import load_suite
@@ -28,16 +28,7 @@ MAX_CANDIDATES = 12
 def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The project's sdist, unpacked (its tests included)."""
     name, version = PROJECT
-    where = tmp_path_factory.mktemp("sdist")
-    subprocess.run(
-        [sys.executable, "-m", "pip", "download", "--no-binary", ":all:", "--no-deps",
-         "--quiet", f"{name}=={version}", "-d", str(where)],
-        check=True,
-    )  # fmt: skip
-    archive = next(where.glob("*.tar.gz"))
-    with tarfile.open(archive) as tar:
-        tar.extractall(where, filter="data")
-    return next(p for p in where.iterdir() if p.is_dir())
+    return fetch_sdist(name, Version(version), tmp_path_factory.mktemp("sdist"))
 
 
 @pytest.fixture(scope="module")

@@ -5,13 +5,12 @@ and the tasks validate."""
 from __future__ import annotations
 
 import re
-import subprocess
-import sys
-import tarfile
 from pathlib import Path
 
 import pytest
+from packaging.version import Version
 
+from swe_env.factory.history import fetch_sdist
 from swe_env.factory.infer import infer_environment
 from swe_env.factory.mutate import make_tasks
 from swe_env.tasks.native import load_suite
@@ -25,15 +24,7 @@ _UNITTEST_ID = re.compile(r"^tests/test_\w+\.py::\w+(TestCase|Tests)::test_\w+$"
 @pytest.fixture(scope="module")
 def project(tmp_path_factory: pytest.TempPathFactory) -> Path:
     name, version = PROJECT
-    where = tmp_path_factory.mktemp("sdist")
-    subprocess.run(
-        [sys.executable, "-m", "pip", "download", "--no-binary", ":all:", "--no-deps",
-         "--quiet", f"{name}=={version}", "-d", str(where)],
-        check=True,
-    )  # fmt: skip
-    with tarfile.open(next(where.glob("*.tar.gz"))) as tar:
-        tar.extractall(where, filter="data")
-    return next(p for p in where.iterdir() if p.is_dir())
+    return fetch_sdist(name, Version(version), tmp_path_factory.mktemp("sdist"))
 
 
 def test_unittest_classes_give_validated_tasks(project: Path, tmp_path: Path, docker_client):
