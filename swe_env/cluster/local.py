@@ -20,6 +20,7 @@ import ipaddress
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import docker
@@ -218,8 +219,26 @@ class LocalCluster:
         self.client.networks.get("bridge").disconnect(container)
         container.start()
 
+    def _thaw_orphans(self) -> int:
+        """Thaw frozen cgroup-v1 freezers of containers the host engine does not know:
+        the nodes' inner containers (the nodes share the host's cgroup tree). One paused
+        by an inner `docker commit` when its node or engine died stays frozen, and then
+        neither the node can exit nor its restarted engine clean it up."""
+        root = Path("/sys/fs/cgroup/freezer/docker")
+        if not root.is_dir():
+            return 0
+        known = {c.id for c in self.client.containers.list(all=True)}
+        thawed = 0
+        for state in root.glob("*/freezer.state"):
+            with contextlib.suppress(OSError):
+                if state.parent.name not in known and state.read_text().strip() != "THAWED":
+                    state.write_text("THAWED")
+                    thawed += 1
+        return thawed
+
     def _wait_engine(self, name: str, deadline: float) -> None:
         while True:
+            self._thaw_orphans()
             try:
                 self.engine(name, timeout=5).ping()
                 return
@@ -273,12 +292,18 @@ class LocalCluster:
     # -- faults (for tests) ---------------------------------------------------------------
     def kill(self, name: str) -> None:
         """Kill node ``name``'s container: the node and its engine die at once."""
-        self.client.containers.get(name).kill()
+        try:
+            self.client.containers.get(name).kill()
+        except docker.errors.APIError:  # "did not receive an exit event": a frozen child
+            if not self._thaw_orphans():
+                raise
+            self.client.containers.get(name).kill()
 
     def start(self, name: str, timeout: float = 180) -> None:
         """Start a stopped node again (its engine keeps its images on the volume) and wait
         until its engine answers: a caller may use it at once (its Ray node joins later,
         see :meth:`wait_ray`)."""
+        self._thaw_orphans()
         self.client.containers.get(name).start()
         self._wait_engine(name, time.monotonic() + timeout)
 
